@@ -1,0 +1,95 @@
+/* proto.h: drop's messages between parent and child: types, version, and the setup codec. */
+#ifndef DROP_PROTO_H
+#define DROP_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define PROTO_MAGIC 0x44524f50u /* "DROP" */
+#define PROTO_VERSION 1
+#define PROTO_HEADER_SIZE 14    /* magic u32, version u16, type u16, flags u16, length u32 */
+#define PROTO_MAX_MSG (4u * 1024 * 1024)
+#define PROTO_MAX_LIST 65536    /* entries in any one list field */
+
+#define PROTO_FLAG_FD 0x1       /* an fd travels with this message (SCM_RIGHTS) */
+
+/*
+ * The fixed sequence: parent SETUP -> child PTY (with fd) or NOPTY ->
+ * child READY (filesystem built, waiting) or ERROR -> parent GO ->
+ * child execs (or sends ERROR if exec fails before the program starts).
+ */
+enum proto_type {
+	MSG_SETUP = 1,
+	MSG_PTY = 2,
+	MSG_NOPTY = 3,
+	MSG_READY = 4,
+	MSG_ERROR = 5,
+	MSG_GO = 6,
+};
+
+/* A bind mount the child performs: src is a host path, dst a sandbox path. */
+#define MOUNT_F_RW 0x1
+#define MOUNT_F_OPTIONAL 0x2   /* skip silently if src is missing (e.g. /lib32) */
+struct mount_spec {
+	char *src;
+	char *dst;
+	uint32_t flags;
+};
+
+/*
+ * Everything the child needs, fully resolved by the parent: the child never
+ * reads the host environment or config files. All strings and arrays owned.
+ */
+struct drop_setup {
+	char *env_id;
+	char *env_dir;          /* DATA_DIR/envs/ID: home, etc, var, tmp below it */
+	char *home;             /* $HOME path, same inside */
+	char *cwd;              /* host cwd */
+	char *run_dir;          /* DATA_DIR/run/ID-NNNN (per-run files such as resolv.conf) */
+	uint32_t uid, gid;      /* host ids */
+	uint32_t as_root;       /* -r: be 0/0 inside */
+	uint32_t net_mode;      /* enum net_mode */
+	uint32_t tty_mask;      /* bit i: fd i (0..2) is a terminal */
+	uint32_t ws_row, ws_col;
+	uint32_t seccomp;       /* 1 = default filter on */
+	uint32_t userns;        /* 1 = nested user namespaces allowed */
+	uint32_t verbosity;     /* as int, stored +1 (0 quiet, 1 normal, 2 verbose) */
+	struct mount_spec *mounts;  /* configured [fs] mounts, in order */
+	uint32_t n_mounts;
+	char **blocks;          /* NULL-terminated: configured blocks, then drop's own state to hide */
+	char **readonly;        /* NULL-terminated: drop's own state to force read-only if visible */
+	char **seccomp_allow;   /* NULL-terminated syscall names/numbers */
+	char **seccomp_deny;
+	char **envp;            /* NULL-terminated, final environment */
+	char **argv;            /* NULL-terminated, argv[0] is the command as given */
+};
+
+void setup_free(struct drop_setup *s);
+
+/* Encode header + body into a malloc'd buffer (*out, *len). */
+int proto_encode_setup(const struct drop_setup *s, uint8_t **out, size_t *len, struct drop_err *err);
+/* Decode a whole message (header included). Strict: bad magic/version/type/length,
+ * unknown/duplicate/missing tags, over-cap counts, trailing bytes are errors.
+ * On success *s is filled; on failure *s is left zeroed. */
+int proto_decode_setup(const uint8_t *buf, size_t len, struct drop_setup *s, struct drop_err *err);
+
+/* Send a message of type with an optional body (may be NULL/0) and optional fd (-1 for none). */
+int proto_send(int sock, enum proto_type type, const void *body, size_t body_len, int fd,
+	       struct drop_err *err);
+/*
+ * Receive one message; it must be one of the types in the expected mask
+ * (bit (1u << type)). Body is malloc'd into *body (NULL if empty), *fd set
+ * when PROTO_FLAG_FD (else -1). Bodies larger than PROTO_MAX_MSG are rejected
+ * before allocation.
+ */
+int proto_recv(int sock, uint32_t expected_mask, enum proto_type *type, uint8_t **body,
+	       size_t *body_len, int *fd, struct drop_err *err);
+
+/* ERROR body: u32 status, cstring message. */
+int proto_send_error(int sock, const struct drop_err *e);
+int proto_decode_error(const uint8_t *body, size_t len, struct drop_err *out);
+
+#endif
