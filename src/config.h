@@ -69,6 +69,14 @@ struct cfg_key_info {
 };
 const struct cfg_key_info *cfg_key_info(enum cfg_key k);
 
+/*
+ * Key lookup for the loader, show-config and lints. Unknown names fail with a
+ * message that suggests the closest valid one: "unknown key 'mout' in [fs], did
+ * you mean 'mount'?", "unknown section [netw], did you mean [net]?".
+ */
+int cfg_section_check(const char *section, struct drop_err *err);
+int cfg_key_find(const char *section, const char *name, enum cfg_key *out, struct drop_err *err);
+
 /* Context for loading: how to expand "~/" in include paths. */
 struct cfg_load_ctx {
 	const char *home;
@@ -90,6 +98,13 @@ int config_load_string(struct drop_config *c, const char *name, const char *text
 /* Append one validated value (command-line flags use file "command line", line 0). */
 int config_add(struct drop_config *c, enum cfg_key k, const char *value, const char *file,
 	       unsigned line, struct drop_err *err);
+
+/* Append a note; its value is the whole message, "FILE:LINE: " prefix included. */
+int config_add_note(struct drop_config *c, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Move every value and note of src to the end of dst (src is left empty). -1 on ENOMEM. */
+int config_merge(struct drop_config *dst, struct drop_config *src);
 
 /* Last value of a key, or NULL. */
 const struct cfg_entry *config_last(const struct drop_config *c, enum cfg_key k);

@@ -35,14 +35,22 @@ int err_sys(struct drop_err *err, int status, const char *fmt, ...)
 
 int err_prefix(struct drop_err *err, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof(err->msg)];
+	char old[sizeof(err->msg)];
 	va_list ap;
+	int n;
 
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(err->msg) - 2)
+		return -1;
+	/* Appended by hand: the combined length is bounded here, not by the format. */
+	memcpy(err->msg + n, ": ", 2);
+	n += 2;
+	for (size_t i = 0; old[i] && (size_t)n < sizeof(err->msg) - 1; i++)
+		err->msg[n++] = old[i];
+	err->msg[n] = '\0';
 	return -1;
 }
 

@@ -75,6 +75,14 @@ int proto_encode_setup(const struct drop_setup *s, uint8_t **out, size_t *len, s
  * unknown/duplicate/missing tags, over-cap counts, trailing bytes are errors.
  * On success *s is filled; on failure *s is left zeroed. */
 int proto_decode_setup(const uint8_t *buf, size_t len, struct drop_setup *s, struct drop_err *err);
+/* Same field by field (NULL and empty lists are equal): for round-trip checks. */
+bool setup_equal(const struct drop_setup *a, const struct drop_setup *b);
+/*
+ * The encoded message already carries its header: send it with these, not
+ * proto_send. proto_recv_setup leaves *s zeroed on failure.
+ */
+int proto_send_setup(int sock, const struct drop_setup *s, struct drop_err *err);
+int proto_recv_setup(int sock, struct drop_setup *s, struct drop_err *err);
 
 /* Send a message of type with an optional body (may be NULL/0) and optional fd (-1 for none). */
 int proto_send(int sock, enum proto_type type, const void *body, size_t body_len, int fd,

@@ -14,7 +14,8 @@
  */
 bool path_is_valid_config_path(const char *path, char *why, size_t why_len);
 
-/* "~" or "~/x" -> HOME or HOME/x; absolute paths copied. Returns malloc'd string or NULL (ENOMEM). */
+/* "~" or "~/x" -> HOME or HOME/x; absolute paths copied. Returns malloc'd string or NULL
+ * (ENOMEM, or EINVAL when the path starts with "~" and home is NULL or not absolute). */
 char *path_expand_home(const char *path, const char *home);
 
 /* Join dir and name with exactly one '/'. malloc'd. */
@@ -23,13 +24,17 @@ char *path_join(const char *dir, const char *name);
 /* True if path equals prefix or lies below it ("/a/b" is under "/a", "/ab" is not). */
 bool path_is_under(const char *path, const char *prefix);
 
-/* Sizes: decimal bytes or K/M/G (binary, K = 1024), optional trailing 'B' not accepted. 0 allowed. */
+/*
+ * The parsers return 0, or -1 with errno EINVAL (malformed) or ERANGE (overflow,
+ * out of bounds), so callers can say which.
+ * Sizes: decimal bytes or K/M/G (binary, K = 1024, lower case too), no trailing 'B'. 0 allowed.
+ */
 int parse_size(const char *s, uint64_t *out);
 /* Durations: plain number = seconds, or s/m/h suffix; "0" = none. Result in milliseconds. */
 int parse_duration(const char *s, uint64_t *out_ms);
 /* Unsigned decimal with bounds, no sign, no spaces. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* Positive decimal like "1.5", "2"; result in thousandths (1.5 -> 1500). */
+/* Positive decimal like "1.5", "2", at most 3 decimals; result in thousandths (1.5 -> 1500). */
 int parse_cpus(const char *s, uint64_t *out_millis);
 /* Port 1..65535 */
 int parse_port(const char *s, uint16_t *out);
@@ -40,7 +45,11 @@ size_t edit_distance(const char *a, const char *b);
 /* Glob match (fnmatch without flags) wrapper. */
 bool glob_match(const char *pattern, const char *s);
 
-/* Valid environment id: [A-Za-z0-9._-]+, not starting with '.' or '-', not "base". */
+/* Longest id: "ID.ini" and the instance directory "ID-NNNN" must fit in NAME_MAX. */
+#define ENV_ID_MAX 200
+
+/* Valid environment id: [A-Za-z0-9._-]+, not starting with '.' or '-', not "base",
+ * at most ENV_ID_MAX bytes. */
 bool env_id_is_valid(const char *id);
 /* Derive an id from a directory path: "/home/alice/src/proj" -> "home-alice-src-proj"
  * (slashes become '-', leading '.'/'-' and trailing '-' stripped, other invalid
@@ -54,7 +63,7 @@ struct strv {
 	size_t cap;
 };
 int strv_push(struct strv *s, const char *str);         /* copies str; -1 on ENOMEM */
-int strv_push_owned(struct strv *s, char *str);         /* takes str */
+int strv_push_owned(struct strv *s, char *str);         /* takes str (freed on failure) */
 void strv_clear(struct strv *s);
 char **strv_steal(struct strv *s);                      /* returns v (never NULL on success), resets s */
 

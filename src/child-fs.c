@@ -1,0 +1,620 @@
+/* child-fs.c: the sandbox's root filesystem (SPEC 5): planned as data, then assembled and pivoted into. */
+#include "child-fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "mount.h"
+#include "sys.h"
+#include "util.h"
+
+enum op_kind {
+	OP_BIND,      /* host src -> dst */
+	OP_FS,        /* new filesystem (tmpfs, proc, sysfs, devpts, overlay) at dst */
+	OP_SYMLINK,   /* dst -> src */
+	OP_DIR,       /* mkdir dst with mode */
+	OP_REBIND,    /* bind dst's sandbox-side src (already assembled) onto dst */
+	OP_READONLY,  /* make whatever is at dst read-only, if it exists */
+	OP_BLOCK,     /* cover dst with an empty mode-000 entry, if it exists */
+};
+
+/* How a failure of one op is handled. */
+#define OPF_OPTIONAL  0x1  /* missing source: skip silently */
+#define OPF_REPORT    0x2  /* configured mount: skip with a "not mounting" line */
+#define OPF_RECURSIVE 0x4  /* apply attributes to submounts too */
+
+struct fs_op {
+	enum op_kind kind;
+	char *src;          /* owned */
+	char *dst;          /* owned */
+	unsigned attr;      /* MOUNT_ATTR_* to add */
+	unsigned flags;     /* OPF_* */
+	mode_t mode;        /* OP_DIR */
+	const char *fstype; /* OP_FS */
+	char *fsopts[8];    /* OP_FS: key, value pairs, owned */
+	int tree_fd;        /* prepared detached tree (OP_BIND, OP_FS) */
+	enum target_kind tkind;
+};
+
+struct fs_plan {
+	struct fs_op *ops;
+	size_t n, cap;
+};
+
+struct fs_ctx {
+	const struct drop_setup *setup;
+	struct fs_plan plan;
+	int root_fd;        /* the new root while it is assembled */
+	int blocker_fd;     /* a read-only tmpfs holding the empty entries bound over blocks */
+};
+
+#define RO_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+
+static const char *const system_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64" };
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const always_blocked[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+};
+
+static void op_free(struct fs_op *op)
+{
+	free(op->src);
+	free(op->dst);
+	for (size_t i = 0; i < sizeof(op->fsopts) / sizeof(op->fsopts[0]); i++)
+		free(op->fsopts[i]);
+	if (op->tree_fd >= 0)
+		close(op->tree_fd);
+}
+
+static void plan_free(struct fs_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		op_free(&p->ops[i]);
+	free(p->ops);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct fs_op *plan_add(struct fs_plan *p, enum op_kind kind, const char *src, const char *dst)
+{
+	struct fs_op *op;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct fs_op *ops = realloc(p->ops, cap * sizeof(*ops));
+		if (!ops)
+			return NULL;
+		p->ops = ops;
+		p->cap = cap;
+	}
+	op = &p->ops[p->n];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->tree_fd = -1;
+	op->src = src ? strdup(src) : NULL;
+	op->dst = strdup(dst);
+	if ((src && !op->src) || !op->dst) {
+		op_free(op);
+		return NULL;
+	}
+	p->n++;
+	return op;
+}
+
+static int plan_fs(struct fs_plan *p, const char *type, const char *dst, unsigned attr,
+		   const char *const *opts)
+{
+	struct fs_op *op = plan_add(p, OP_FS, NULL, dst);
+
+	if (!op)
+		return -1;
+	op->fstype = type;
+	op->attr = attr;
+	for (size_t i = 0; opts && opts[i] && i < 7; i++) /* fsopts[7] stays NULL */
+		if (!(op->fsopts[i] = strdup(opts[i])))
+			return -1;
+	return 0;
+}
+
+static int plan_bind(struct fs_plan *p, const char *src, const char *dst, unsigned attr, unsigned flags)
+{
+	struct fs_op *op = plan_add(p, OP_BIND, src, dst);
+
+	if (!op)
+		return -1;
+	op->attr = attr;
+	op->flags = flags;
+	return 0;
+}
+
+static int plan_simple(struct fs_plan *p, enum op_kind kind, const char *src, const char *dst, mode_t mode)
+{
+	struct fs_op *op = plan_add(p, kind, src, dst);
+
+	if (!op)
+		return -1;
+	op->mode = mode;
+	return 0;
+}
+
+/* usrmerge: where the host has a symlink, the sandbox gets the same symlink. */
+static int plan_system_dirs(struct fs_plan *p)
+{
+	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		char link[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+
+		if (lstat(system_dirs[i], &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (plan_bind(p, system_dirs[i], system_dirs[i], RO_ATTRS, OPF_OPTIONAL | OPF_RECURSIVE) < 0)
+				return -1;
+			continue;
+		}
+		n = readlink(system_dirs[i], link, sizeof(link) - 1);
+		if (!S_ISLNK(st.st_mode) || n <= 0)
+			continue;
+		link[n] = '\0';
+		if (plan_simple(p, OP_SYMLINK, link, system_dirs[i], 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* overlayfs separates lower layers with ':' and treats '\' as an escape. */
+static int append_layer(char *buf, size_t cap, size_t *len, const char *dir)
+{
+	if (*len && *len + 1 < cap)
+		buf[(*len)++] = ':';
+	for (const char *c = dir; *c; c++) {
+		if ((*c == ':' || *c == '\\' || *c == ',') && *len + 1 < cap)
+			buf[(*len)++] = '\\';
+		if (*len + 1 >= cap)
+			return -1;
+		buf[(*len)++] = *c;
+	}
+	buf[*len] = '\0';
+	return 0;
+}
+
+/* /etc: read-only overlay, per-run layer (resolv.conf) over the env's layer over the host's. */
+static int plan_etc(struct fs_ctx *ctx)
+{
+	const struct drop_setup *s = ctx->setup;
+	autofree char *env_etc = path_join(s->env_dir, "etc");
+	autofree char *run_etc = path_join(s->run_dir, "etc");
+	char layers[3 * PATH_MAX + 8] = "";
+	size_t len = 0;
+
+	if (!env_etc || !run_etc)
+		return -1;
+	if (s->net_mode == NET_ISOLATED && is_dir(run_etc) && append_layer(layers, sizeof(layers), &len, run_etc) < 0)
+		return -1;
+	if (append_layer(layers, sizeof(layers), &len, env_etc) < 0 ||
+	    append_layer(layers, sizeof(layers), &len, "/etc") < 0)
+		return -1;
+	return plan_fs(&ctx->plan, "overlay", "/etc", RO_ATTRS,
+		       (const char *const[]){ "lowerdir", layers, NULL });
+}
+
+static int plan_env_dir(struct fs_ctx *ctx, const char *sub, const char *dst)
+{
+	autofree char *src = path_join(ctx->setup->env_dir, sub);
+
+	if (!src)
+		return -1;
+	return plan_bind(&ctx->plan, src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0);
+}
+
+static int plan_run(struct fs_ctx *ctx)
+{
+	char user_dir[64];
+
+	snprintf(user_dir, sizeof(user_dir), "/run/user/%u", ctx->setup->uid);
+	if (plan_fs(&ctx->plan, "tmpfs", "/run", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		    (const char *const[]){ "mode", "0755", NULL }) < 0)
+		return -1;
+	return plan_simple(&ctx->plan, OP_DIR, NULL, "/run/user", 0755) < 0 ||
+	       plan_simple(&ctx->plan, OP_DIR, NULL, user_dir, 0700) < 0 ? -1 : 0;
+}
+
+static int plan_dev(struct fs_plan *p)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+	};
+	char path[64];
+
+	/* mode=0755: a sticky 1777 tmpfs refuses O_CREAT opens of nodes owned by another uid. */
+	if (plan_fs(p, "tmpfs", "/dev", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+		    (const char *const[]){ "mode", "0755", NULL }) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+		if (plan_bind(p, path, path, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0) < 0)
+			return -1;
+	}
+	/* No gid= option: gid 5 (tty) is not mapped in the sandbox. */
+	if (plan_fs(p, "devpts", "/dev/pts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+		    (const char *const[]){ "newinstance", "", "ptmxmode", "0666", "mode", "0620", NULL }) < 0 ||
+	    plan_simple(p, OP_REBIND, "/dev/pts/ptmx", "/dev/ptmx", 0) < 0 ||
+	    plan_fs(p, "tmpfs", "/dev/shm", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		    (const char *const[]){ "mode", "1777", NULL }) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (plan_simple(p, OP_SYMLINK, links[i][0], links[i][1], 0) < 0)
+			return -1;
+	return 0;
+}
+
+static int plan_proc_sys(struct fs_ctx *ctx)
+{
+	const struct drop_setup *s = ctx->setup;
+	unsigned proc_attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+	if (plan_fs(&ctx->plan, "proc", "/proc", proc_attr, NULL) < 0)
+		return -1;
+	/* The kernel refuses a new sysfs outside a network namespace of our own. */
+	if (s->net_mode == NET_HOST)
+		return plan_bind(&ctx->plan, "/sys", "/sys", RO_ATTRS | MOUNT_ATTR_NOEXEC, OPF_RECURSIVE);
+	return plan_fs(&ctx->plan, "sysfs", "/sys", RO_ATTRS | MOUNT_ATTR_NOEXEC, NULL);
+}
+
+static int plan_configured(struct fs_ctx *ctx)
+{
+	const struct drop_setup *s = ctx->setup;
+
+	for (uint32_t i = 0; i < s->n_mounts; i++) {
+		const struct mount_spec *m = &s->mounts[i];
+		unsigned attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | ((m->flags & MOUNT_F_RW) ? 0 : MOUNT_ATTR_RDONLY);
+
+		if (plan_bind(&ctx->plan, m->src, m->dst, attr, OPF_REPORT | OPF_RECURSIVE) < 0)
+			return -1;
+	}
+	for (char **r = s->readonly; r && *r; r++)
+		if (plan_simple(&ctx->plan, OP_READONLY, NULL, *r, 0) < 0)
+			return -1;
+	for (char **b = s->blocks; b && *b; b++)
+		if (plan_simple(&ctx->plan, OP_BLOCK, NULL, *b, 0) < 0)
+			return -1;
+	if (s->userns)
+		return 0; /* a nested procfs is refused while /proc entries are covered */
+	for (size_t i = 0; i < sizeof(always_blocked) / sizeof(always_blocked[0]); i++)
+		if (plan_simple(&ctx->plan, OP_BLOCK, NULL, always_blocked[i], 0) < 0)
+			return -1;
+	return 0;
+}
+
+static int build_plan(struct fs_ctx *ctx)
+{
+	if (plan_system_dirs(&ctx->plan) < 0 || plan_etc(ctx) < 0 || plan_env_dir(ctx, "tmp", "/tmp") < 0 ||
+	    plan_env_dir(ctx, "var", "/var") < 0 || plan_run(ctx) < 0 || plan_dev(&ctx->plan) < 0 ||
+	    plan_proc_sys(ctx) < 0 || plan_env_dir(ctx, "home", ctx->setup->home) < 0)
+		return -1;
+	return plan_configured(ctx);
+}
+
+/* ---- phase 1: open every host source while the host tree is still in view ---- */
+
+static int prepare_bind(struct fs_op *op, struct drop_err *err)
+{
+	struct stat st;
+
+	if (stat(op->src, &st) < 0) {
+		if (errno == ENOENT && (op->flags & (OPF_OPTIONAL | OPF_REPORT))) {
+			if (op->flags & OPF_REPORT)
+				log_msg("not mounting %s, no such file or directory", op->src);
+			return 0;
+		}
+		return err_sys(err, DROP_ESETUP, "cannot mount %s", op->src);
+	}
+	op->tkind = S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE;
+	op->tree_fd = mnt_clone_tree(AT_FDCWD, op->src);
+	if (op->tree_fd < 0) {
+		if (op->flags & OPF_REPORT) {
+			log_msg("not mounting %s, %s", op->src, strerror(errno));
+			return 0;
+		}
+		return err_sys(err, DROP_ESETUP, "cannot mount %s", op->src);
+	}
+	/* Attributes only ever add restrictions, and a clone is ours to restrict. */
+	if (op->attr && mnt_set_attr(op->tree_fd, op->attr, op->flags & OPF_RECURSIVE) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot restrict the mount of %s", op->src);
+	return 0;
+}
+
+static int prepare_fs(struct fs_op *op, struct drop_err *err)
+{
+	op->tree_fd = mnt_new_fs(op->fstype, (const char *const *)op->fsopts, op->attr, err);
+	if (op->tree_fd < 0)
+		return err_prefix(err, "cannot set up %s", op->dst);
+	op->tkind = TARGET_DIR;
+	return 0;
+}
+
+static int prepare_sources(struct fs_ctx *ctx, struct drop_err *err)
+{
+	for (size_t i = 0; i < ctx->plan.n; i++) {
+		struct fs_op *op = &ctx->plan.ops[i];
+		int rc = 0;
+
+		if (op->kind == OP_BIND)
+			rc = prepare_bind(op, err);
+		else if (op->kind == OP_FS)
+			rc = prepare_fs(op, err);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- phase 2: assemble inside the new root, resolving every target without symlinks ---- */
+
+static int report_target(const struct fs_op *op, enum target_result r, struct drop_err *err)
+{
+	if (op->flags & OPF_REPORT) {
+		log_msg("not mounting %s, %s", op->src, mnt_target_strerror(r));
+		return 0;
+	}
+	return err_set(err, DROP_ESETUP, "cannot mount on %s: %s", op->dst, mnt_target_strerror(r));
+}
+
+static int run_attach(struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err)
+{
+	autoclose int target = -1;
+	enum target_result r;
+
+	if (op->tree_fd < 0)
+		return 0; /* skipped in phase 1 */
+	r = mnt_target(ctx->root_fd, op->dst, op->tkind, true, &target);
+	if (r != TARGET_OK)
+		return report_target(op, r, err);
+	if (mnt_attach(op->tree_fd, target) < 0) {
+		if (op->flags & OPF_REPORT) {
+			log_msg("not mounting %s, %s", op->src, strerror(errno));
+			return 0;
+		}
+		return err_sys(err, DROP_ESETUP, "cannot mount on %s", op->dst);
+	}
+	return 0;
+}
+
+/* Split "/a/b/c" into an O_PATH fd of "/a/b" (created) and the name "c". */
+static int open_parent(int root_fd, const char *path, char **name)
+{
+	autofree char *copy = strdup(path);
+	char *slash;
+	int fd = -1;
+
+	*name = NULL;
+	if (!copy || !(slash = strrchr(copy, '/')))
+		return -1;
+	*slash = '\0';
+	if (!(*name = strdup(slash + 1)))
+		return -1;
+	if (mnt_target(root_fd, copy[0] ? copy : "/", TARGET_DIR, true, &fd) != TARGET_OK) {
+		free(*name);
+		*name = NULL;
+		return -1;
+	}
+	return fd;
+}
+
+static int run_symlink(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	autofree char *name = NULL;
+	autoclose int parent = open_parent(ctx->root_fd, op->dst, &name);
+
+	if (parent < 0 || symlinkat(op->src, parent, name) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot create the symlink %s", op->dst);
+	return 0;
+}
+
+static int run_dir(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	autofree char *name = NULL;
+	autoclose int parent = open_parent(ctx->root_fd, op->dst, &name);
+
+	if (parent < 0 || (mkdirat(parent, name, op->mode) < 0 && errno != EEXIST))
+		return err_sys(err, DROP_ESETUP, "cannot create %s", op->dst);
+	return 0;
+}
+
+/* Bind something already inside the new root (e.g. /dev/pts/ptmx) elsewhere in it. */
+static int run_rebind(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	autoclose int src = -1;
+	autoclose int tree = -1;
+	autoclose int target = -1;
+
+	if (mnt_target(ctx->root_fd, op->src, TARGET_FILE, false, &src) != TARGET_OK ||
+	    (tree = mnt_clone_tree(src, "")) < 0 ||
+	    mnt_target(ctx->root_fd, op->dst, TARGET_FILE, true, &target) != TARGET_OK ||
+	    mnt_attach(tree, target) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot bind %s to %s", op->src, op->dst);
+	return 0;
+}
+
+/* Protect drop's own state: re-bind what is visible at dst read-only, recursively. */
+static int run_readonly(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	autoclose int target = -1;
+	autoclose int tree = -1;
+	enum target_result r = mnt_target(ctx->root_fd, op->dst, TARGET_DIR, false, &target);
+
+	if (r == TARGET_MISSING)
+		return 0;
+	if (r != TARGET_OK)
+		return err_set(err, DROP_ESETUP, "cannot protect %s inside the sandbox: %s; remove it from the environment's home",
+			       op->dst, mnt_target_strerror(r));
+	if ((tree = mnt_clone_tree(target, "")) < 0 || mnt_set_attr(tree, RO_ATTRS, true) < 0 ||
+	    mnt_attach(tree, target) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot make %s read-only", op->dst);
+	return 0;
+}
+
+static int make_blocker(struct fs_ctx *ctx, struct drop_err *err)
+{
+	autoclose int fs = mnt_new_fs("tmpfs", (const char *const[]){ "mode", "0755", "size", "4k", NULL },
+				      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+	autoclose int target = -1;
+	autoclose int file = -1;
+
+	if (fs < 0)
+		return -1;
+	/* Attached for the time of assembly only: open_tree clones from attached mounts. */
+	if (mnt_target(ctx->root_fd, "/.drop-blocker", TARGET_DIR, true, &target) != TARGET_OK ||
+	    mnt_attach(fs, target) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot prepare blocked paths");
+	ctx->blocker_fd = openat(ctx->root_fd, ".drop-blocker", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (ctx->blocker_fd < 0 || mkdirat(ctx->blocker_fd, "d", 0) < 0 ||
+	    (file = openat(ctx->blocker_fd, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0)) < 0 ||
+	    fchmodat(ctx->blocker_fd, "d", 0, 0) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot prepare blocked paths");
+	close(steal_fd(&file)); /* a file open for writing would keep the mount from going read-only */
+	if (mnt_set_attr(ctx->blocker_fd, MOUNT_ATTR_RDONLY, false) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot make the blocked-path placeholder read-only");
+	return 0;
+}
+
+/* Blocks fail closed: a target that is or passes through a symlink stops the run. */
+static int run_block(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	autoclose int target = -1;
+	autoclose int tree = -1;
+	enum target_result r = mnt_target(ctx->root_fd, op->dst, TARGET_DIR, false, &target);
+	struct stat st;
+
+	if (r == TARGET_MISSING)
+		return 0;
+	if (r == TARGET_IS_FILE)
+		r = mnt_target(ctx->root_fd, op->dst, TARGET_FILE, false, &target);
+	if (r != TARGET_OK)
+		return err_set(err, DROP_ESETUP, "cannot block %s: %s; remove it or the block", op->dst,
+			       mnt_target_strerror(r));
+	if (ctx->blocker_fd < 0 && make_blocker(ctx, err) < 0)
+		return -1;
+	if (fstat(target, &st) < 0 ||
+	    (tree = sys_open_tree(ctx->blocker_fd, S_ISDIR(st.st_mode) ? "d" : "f", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0 ||
+	    mnt_set_attr(tree, RO_ATTRS | MOUNT_ATTR_NOEXEC, false) < 0 || mnt_attach(tree, target) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot block %s", op->dst);
+	return 0;
+}
+
+static int run_plan(struct fs_ctx *ctx, struct drop_err *err)
+{
+	for (size_t i = 0; i < ctx->plan.n; i++) {
+		struct fs_op *op = &ctx->plan.ops[i];
+		int rc = 0;
+
+		switch (op->kind) {
+		case OP_BIND:
+		case OP_FS:
+			rc = run_attach(ctx, op, err);
+			break;
+		case OP_SYMLINK:
+			rc = run_symlink(ctx, op, err);
+			break;
+		case OP_DIR:
+			rc = run_dir(ctx, op, err);
+			break;
+		case OP_REBIND:
+			rc = run_rebind(ctx, op, err);
+			break;
+		case OP_READONLY:
+			rc = run_readonly(ctx, op, err);
+			break;
+		case OP_BLOCK:
+			rc = run_block(ctx, op, err);
+			break;
+		default:
+			rc = err_set(err, DROP_ESETUP, "internal error: unknown filesystem step");
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The new root is a tmpfs attached over /tmp of our private mount namespace until pivot_root. */
+static int attach_new_root(struct fs_ctx *ctx, struct drop_err *err)
+{
+	autoclose int fs = mnt_new_fs("tmpfs", (const char *const[]){ "mode", "0755", NULL },
+				      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+
+	if (fs < 0)
+		return -1;
+	if (sys_move_mount(fs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot attach the new root");
+	ctx->root_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->root_fd < 0)
+		return err_sys(err, DROP_ESETUP, "cannot open the new root");
+	return 0;
+}
+
+static int drop_blocker(struct fs_ctx *ctx)
+{
+	if (ctx->blocker_fd < 0)
+		return 0;
+	close(ctx->blocker_fd);
+	ctx->blocker_fd = -1;
+	if (umount2("/tmp/.drop-blocker", MNT_DETACH) < 0)
+		return -1;
+	return unlinkat(ctx->root_fd, ".drop-blocker", AT_REMOVEDIR);
+}
+
+static int pivot_into(struct fs_ctx *ctx, struct drop_err *err)
+{
+	if (fchdir(ctx->root_fd) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot enter the new root");
+	/* pivot_root(".", ".") stacks the old root on top of the new one; detach it. */
+	if (sys_pivot_root(".", ".") < 0)
+		return err_sys(err, DROP_ESETUP, "pivot_root failed");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot detach the old root");
+	if (chdir("/") < 0)
+		return err_sys(err, DROP_ESETUP, "cannot chdir to the new root");
+	if (mnt_set_attr(AT_FDCWD, MOUNT_ATTR_RDONLY, false) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot make the root read-only");
+	return 0;
+}
+
+int fs_build_root(const struct drop_setup *setup, struct drop_err *err)
+{
+	struct fs_ctx ctx = { .setup = setup, .root_fd = -1, .blocker_fd = -1 };
+	int rc = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		err_sys(err, DROP_ESETUP, "cannot make mounts private");
+		goto out;
+	}
+	if (build_plan(&ctx) < 0) {
+		err_sys(err, DROP_ESETUP, "cannot plan the filesystem");
+		goto out;
+	}
+	if (prepare_sources(&ctx, err) < 0 || attach_new_root(&ctx, err) < 0 || run_plan(&ctx, err) < 0)
+		goto out;
+	if (drop_blocker(&ctx) < 0) {
+		err_sys(err, DROP_ESETUP, "cannot remove the blocked-path placeholder");
+		goto out;
+	}
+	rc = pivot_into(&ctx, err);
+out:
+	if (ctx.root_fd >= 0)
+		close(ctx.root_fd);
+	if (ctx.blocker_fd >= 0)
+		close(ctx.blocker_fd);
+	plan_free(&ctx.plan);
+	return rc;
+}

@@ -1,0 +1,240 @@
+/* child.c: the process inside the new namespaces: receives the setup, builds the sandbox, becomes pid 1. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "child-caps.h"
+#include "child-fs.h"
+#include "child-init.h"
+#include "child-seccomp.h"
+#include "cleanup.h"
+#include "config.h"
+#include "proto.h"
+#include "sys.h"
+#include "util.h"
+
+struct child {
+	const struct child_args *args;
+	struct drop_setup setup;
+	int pty_slave;
+};
+
+static int receive_setup(struct child *c, struct drop_err *err)
+{
+	return proto_recv_setup(c->args->sock, &c->setup, err);
+}
+
+/* With --net off the namespace has only lo, and it starts down; pasta brings it up otherwise. */
+static int loopback_up(const struct drop_setup *s, struct drop_err *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	autoclose int fd = -1;
+
+	if (s->net_mode != NET_OFF)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot configure the loopback interface");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot bring the loopback interface up");
+	return 0;
+}
+
+/* The pty lives on the sandbox's own devpts, so the slave name is /dev/pts/0 inside. */
+static int make_pty(struct child *c, struct drop_err *err)
+{
+	struct winsize ws = { .ws_row = (unsigned short)c->setup.ws_row, .ws_col = (unsigned short)c->setup.ws_col };
+	autoclose int master = -1;
+	int slave = -1;
+
+	if (!c->setup.tty_mask)
+		return proto_send(c->args->sock, MSG_NOPTY, NULL, 0, -1, err);
+	if (openpty(&master, &slave, NULL, NULL, ws.ws_row ? &ws : NULL) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot create a pseudo-terminal");
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	c->pty_slave = slave;
+	return proto_send(c->args->sock, MSG_PTY, NULL, 0, master, err);
+}
+
+static int wait_for_go(struct child *c, struct drop_err *err)
+{
+	autofree uint8_t *body = NULL;
+	enum proto_type type;
+	size_t len = 0;
+	int fd = -1;
+
+	if (proto_send(c->args->sock, MSG_READY, NULL, 0, -1, err) < 0)
+		return -1;
+	if (proto_recv(c->args->sock, 1u << MSG_GO, &type, &body, &len, &fd, err) < 0)
+		return -1;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* ---- in the program's process, between fork and exec ---- */
+
+static int install_stdio(struct child *c, struct drop_err *err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int src = c->args->stdio[fd];
+
+		if (c->setup.tty_mask & (1u << fd))
+			src = c->pty_slave;
+		else if (src < 0)
+			src = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (src < 0 || dup2(src, fd) < 0)
+			return err_sys(err, DROP_ESETUP, "cannot set up standard stream %d", fd);
+	}
+	return 0;
+}
+
+static int take_terminal(struct child *c, struct drop_err *err)
+{
+	if (setsid() < 0)
+		return err_sys(err, DROP_ESETUP, "setsid failed");
+	if (c->pty_slave >= 0 && ioctl(c->pty_slave, TIOCSCTTY, 0) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot make the pty the controlling terminal");
+	return 0;
+}
+
+static void enter_workdir(const struct drop_setup *s)
+{
+	if (s->cwd && s->cwd[0] && chdir(s->cwd) == 0)
+		return;
+	if (chdir(s->home) == 0)
+		return;
+	if (chdir("/") < 0)
+		_exit(DROP_ESETUP);
+}
+
+static const char *env_lookup(char *const envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; envp[i]; i++)
+		if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
+			return envp[i] + n + 1;
+	return NULL;
+}
+
+/* execve through the sandbox's PATH; returns only on failure with the SPEC 2.4 status. */
+static int exec_command(const struct drop_setup *s, struct drop_err *err)
+{
+	const char *cmd = s->argv[0];
+	const char *path = env_lookup(s->envp, "PATH");
+	autofree char *copy = NULL;
+	int saved = ENOENT;
+	char *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		execve(cmd, s->argv, s->envp);
+		return err_sys(err, errno == ENOENT ? DROP_ENOENT : DROP_ENOEXEC, "%s", cmd);
+	}
+	copy = strdup(path ? path : "");
+	if (!copy)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		autofree char *full = path_join(dir, cmd);
+		if (!full)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		execve(full, s->argv, s->envp);
+		if (errno != ENOENT && errno != ENOTDIR)
+			saved = errno;
+	}
+	if (saved == ENOENT)
+		return err_set(err, DROP_ENOENT, "%s: command not found", cmd);
+	errno = saved;
+	return err_sys(err, DROP_ENOEXEC, "%s", cmd);
+}
+
+/* No inherited fd but 0-2 reaches the program; the socket is close-on-exec and reports exec failures. */
+static void close_all_but_stdio_and(int keep)
+{
+	for (int fd = 3; fd < keep; fd++)
+		close(fd);
+	sys_close_from(keep + 1);
+}
+
+__attribute__((noreturn)) static void run_program(struct child *c)
+{
+	struct drop_err err = { 0 };
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (take_terminal(c, &err) < 0 || install_stdio(c, &err) < 0)
+		goto fail;
+	close_all_but_stdio_and(c->args->sock);
+	enter_workdir(&c->setup);
+	if (caps_drop_all(&err) < 0 || seccomp_install(&c->setup, &err) < 0)
+		goto fail;
+	exec_command(&c->setup, &err);
+fail:
+	proto_send_error(c->args->sock, &err);
+	_exit(err.status ? err.status : DROP_ESETUP);
+}
+
+__attribute__((noreturn)) static void fail_setup(struct child *c, struct drop_err *err)
+{
+	if (!err->status)
+		err->status = DROP_ESETUP;
+	proto_send_error(c->args->sock, err);
+	_exit(err->status);
+}
+
+static void close_inherited_stdio(struct child *c)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (c->args->stdio[fd] >= 0)
+			close(c->args->stdio[fd]);
+	if (c->pty_slave >= 0)
+		close(c->pty_slave);
+}
+
+void child_main(const struct child_args *args)
+{
+	struct child c = { .args = args, .pty_slave = -1 };
+	struct drop_err err = { 0 };
+	sigset_t old;
+	pid_t program;
+
+	/* Dies with the parent, even when the parent is SIGKILLed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (receive_setup(&c, &err) < 0 || loopback_up(&c.setup, &err) < 0 || fs_build_root(&c.setup, &err) < 0 ||
+	    make_pty(&c, &err) < 0 ||
+	    wait_for_go(&c, &err) < 0)
+		fail_setup(&c, &err);
+	/* Only now: the parent wrote our id maps and pasta joined our namespaces
+	 * through /proc/PID, which a non-dumpable process refuses. From here on
+	 * nothing in the sandbox can open /proc/1/exe or ptrace pid 1. */
+	prctl(PR_SET_DUMPABLE, 0);
+	init_block_signals(&old);
+	program = fork();
+	if (program < 0) {
+		err_sys(&err, DROP_ESETUP, "cannot start the program");
+		fail_setup(&c, &err);
+	}
+	if (program == 0)
+		run_program(&c);
+	close_inherited_stdio(&c);
+	close(args->sock);
+	caps_drop_all(&err);
+	_exit(init_supervise(program));
+}

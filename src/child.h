@@ -1,0 +1,14 @@
+/* child.h: the process inside the new namespaces: receives the setup, builds the sandbox, becomes pid 1. */
+#ifndef DROP_CHILD_H
+#define DROP_CHILD_H
+
+/* What the child inherits from the parent across clone() (fork-like: a copy, not shared). */
+struct child_args {
+	int sock;          /* socketpair end */
+	int stdio[3];      /* pipe end to install on fd i, -1 when fd i is a tty or /dev/null */
+};
+
+/* Never returns: exits with the program's status, or 125 after reporting an ERROR. */
+__attribute__((noreturn)) void child_main(const struct child_args *args);
+
+#endif

@@ -1,0 +1,264 @@
+/* cmd-run.c: drop run and the `drop PROGRAM` shorthand: arguments in, a finished run out. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cmd.h"
+#include "config.h"
+#include "env.h"
+#include "instance.h"
+#include "load.h"
+#include "parent-net.h"
+#include "parent.h"
+#include "plan.h"
+#include "util.h"
+
+extern char **environ;
+
+/* A command-line value waiting to be appended after every file (flags come last). */
+struct flag_value {
+	enum cfg_key key;
+	const char *value;
+};
+
+struct run_opts {
+	const char *env_id;
+	const char *config_file;
+	struct strv profiles;
+	bool as_root;
+	struct flag_value flags[256];
+	size_t n_flags;
+	const char *report;
+	char **argv;
+};
+
+enum {
+	OPT_MEMORY = 0x100, OPT_PIDS, OPT_CPUS, OPT_TIMEOUT, OPT_MAX_OUTPUT, OPT_REPORT,
+};
+
+static const struct option run_options[] = {
+	{ "env", required_argument, NULL, 'e' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "root", no_argument, NULL, 'r' },
+	{ "mount", required_argument, NULL, 'm' },
+	{ "block", required_argument, NULL, 'b' },
+	{ "net", required_argument, NULL, 'n' },
+	{ "tcp-publish", required_argument, NULL, 't' },
+	{ "tcp-host", required_argument, NULL, 'T' },
+	{ "udp-publish", required_argument, NULL, 'u' },
+	{ "udp-host", required_argument, NULL, 'U' },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Options that are config keys, with the key they feed. */
+static const struct {
+	int opt;
+	enum cfg_key key;
+} flag_keys[] = {
+	{ 'm', CFG_FS_MOUNT }, { 'b', CFG_FS_BLOCK }, { 'n', CFG_NET_MODE },
+	{ 't', CFG_NET_TCP_PUBLISH }, { 'T', CFG_NET_TCP_HOST }, { 'u', CFG_NET_UDP_PUBLISH },
+	{ 'U', CFG_NET_UDP_HOST }, { OPT_MEMORY, CFG_LIMITS_MEMORY }, { OPT_PIDS, CFG_LIMITS_PIDS },
+	{ OPT_CPUS, CFG_LIMITS_CPUS }, { OPT_TIMEOUT, CFG_LIMITS_TIMEOUT },
+	{ OPT_MAX_OUTPUT, CFG_LIMITS_MAX_OUTPUT },
+};
+
+static const char run_usage[] = "usage: drop run [OPTIONS] [--] [COMMAND [ARG...]]; see 'drop --help'";
+
+static int add_flag(struct run_opts *o, int opt, const char *value, struct drop_err *err)
+{
+	for (size_t i = 0; i < sizeof(flag_keys) / sizeof(flag_keys[0]); i++) {
+		if (flag_keys[i].opt != opt)
+			continue;
+		if (o->n_flags == sizeof(o->flags) / sizeof(o->flags[0]))
+			return err_set(err, DROP_ESETUP, "too many command-line options");
+		o->flags[o->n_flags++] = (struct flag_value){ flag_keys[i].key, value };
+		return 0;
+	}
+	return err_set(err, DROP_ESETUP, "%s", run_usage);
+}
+
+static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run_opts *o, struct drop_err *err)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:e:c:p:rm:b:n:t:T:u:U:qvh", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			o->env_id = optarg;
+			break;
+		case 'c':
+			o->config_file = optarg;
+			break;
+		case 'p':
+			if (strv_push(&o->profiles, optarg) < 0)
+				return err_sys(err, DROP_ESETUP, "out of memory");
+			break;
+		case 'r':
+			o->as_root = true;
+			break;
+		case 'q':
+			ctx->verbosity = V_QUIET;
+			break;
+		case 'v':
+			ctx->verbosity = V_VERBOSE;
+			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
+		case 'h':
+			printf("%s\n", run_usage);
+			return 1;
+		case ':':
+			return err_set(err, DROP_ESETUP, "option '%s' needs a value; see 'drop --help'", argv[optind - 1]);
+		case '?':
+			return err_set(err, DROP_ESETUP, "unknown option '%s'; see 'drop --help'", argv[optind - 1]);
+		default:
+			if (add_flag(o, c, optarg, err) < 0)
+				return -1;
+		}
+	}
+	o->argv = argv + optind;
+	return 0;
+}
+
+static int resolve_env_id(struct cmd_ctx *ctx, struct run_opts *o, char **id, struct drop_err *err)
+{
+	if (o->env_id) {
+		if (!env_id_is_valid(o->env_id))
+			return err_set(err, DROP_ESETUP, "invalid environment id '%s'", o->env_id);
+		*id = strdup(o->env_id);
+		return *id ? 0 : err_sys(err, DROP_ESETUP, "out of memory");
+	}
+	if (env_id_default(&ctx->paths, id, err) < 0) {
+		err->status = DROP_ESETUP;
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_flags(struct drop_config *c, const struct run_opts *o, struct drop_err *err)
+{
+	for (size_t i = 0; i < o->n_flags; i++)
+		if (config_add(c, o->flags[i].key, o->flags[i].value, CFG_ORIGIN_CMDLINE, 0, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void print_notes(const struct cmd_ctx *ctx, const struct drop_config *c)
+{
+	for (size_t i = 0; i < c->notes.n; i++)
+		log_at(ctx->verbosity, V_VERBOSE, "%s", c->notes.v[i].value);
+}
+
+/* Everything is validated before any namespace exists. */
+static int load_settings(struct cmd_ctx *ctx, const struct run_opts *o, const char *id,
+			 struct drop_config *config, struct drop_settings *settings, struct drop_err *err)
+{
+	struct load_request req = {
+		.paths = &ctx->paths,
+		.env_id = id,
+		.config_file = o->config_file,
+		.profiles = o->profiles.v,
+	};
+
+	if (load_config(config, &req, err) < 0 || apply_flags(config, o, err) < 0 ||
+	    config_resolve(config, ctx->paths.home, settings, err) < 0) {
+		err->status = DROP_ESETUP;
+		return -1;
+	}
+	print_notes(ctx, config);
+	return 0;
+}
+
+struct run_state {
+	struct drop_config config;
+	struct drop_settings settings;
+	struct drop_setup setup;
+	struct instance instance;
+	char *pasta;
+	char *id;
+};
+
+static void run_state_free(struct run_state *s)
+{
+	config_free(&s->config);
+	settings_free(&s->settings);
+	setup_free(&s->setup);
+	instance_destroy(&s->instance);
+	free(s->pasta);
+	free(s->id);
+}
+
+static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s, struct drop_err *err)
+{
+	struct plan_input plan = {
+		.paths = &ctx->paths, .config = &s->config, .settings = &s->settings, .argv = o->argv,
+		.host_env = environ, .as_root = o->as_root, .verbosity = ctx->verbosity,
+	};
+	struct parent_input in = { .setup = &s->setup, .settings = &s->settings, .instance = &s->instance,
+				   .verbosity = ctx->verbosity };
+
+	if (resolve_env_id(ctx, o, &s->id, err) < 0)
+		return -1;
+	if (!env_exists(&ctx->paths, s->id))
+		return err_set(err, DROP_ESETUP, "environment \"%s\" doesn't exist, run 'drop init %s' to create it",
+			       s->id, s->id);
+	config_init(&s->config);
+	if (load_settings(ctx, o, s->id, &s->config, &s->settings, err) < 0)
+		return -1;
+	if (s->settings.net == NET_ISOLATED && net_find_pasta(&s->pasta, err) < 0)
+		return -1;
+	if (instance_create(&ctx->paths, s->id, &s->instance, err) < 0) {
+		err->status = DROP_ESETUP;
+		return -1;
+	}
+	if (s->settings.net == NET_ISOLATED && net_write_resolv_conf(s->instance.dir, err) < 0)
+		return -1;
+	plan.env_id = s->id;
+	plan.run_dir = s->instance.dir;
+	if (plan_setup(&plan, &s->setup, err) < 0)
+		return -1;
+	in.pasta = s->pasta;
+	return parent_run(&in, err);
+}
+
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
+{
+	struct run_opts o = { 0 };
+	struct run_state s = { 0 };
+	int rc;
+
+	s.instance.lock_fd = -1;
+	rc = parse_run_opts(ctx, argc, argv, &o, err);
+	if (rc == 0)
+		rc = execute(ctx, &o, &s, err);
+	else if (rc > 0)
+		rc = DROP_OK;
+	if (rc < 0 && !err->status)
+		err->status = DROP_ESETUP;
+	strv_clear(&o.profiles);
+	run_state_free(&s);
+	return rc < 0 ? err->status : rc;
+}
+
+int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
+{
+	return err_set(err, DROP_ESETUP, "'%s' is not a drop command, and app profiles are not supported yet; see 'drop --help'",
+		       argv[0]);
+}

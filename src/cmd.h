@@ -1,0 +1,34 @@
+/* cmd.h: the subcommand table type and the context every subcommand receives. */
+#ifndef DROP_CMD_H
+#define DROP_CMD_H
+
+#include "log.h"
+#include "paths.h"
+
+struct cmd_ctx {
+	int verbosity;              /* enum drop_verbosity */
+	struct drop_paths paths;
+	const char *progname;
+};
+
+/*
+ * A subcommand returns drop's exit status. When it fails it fills err and
+ * main prints "drop: MESSAGE" once.
+ */
+struct cmd_entry {
+	const char *name;
+	int (*run)(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+	const char *usage;
+};
+
+int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_rm(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+
+/* Shared by commands that take "-h/--help" and nothing else they don't know. */
+int cmd_usage_error(struct drop_err *err, const char *usage);
+
+#endif

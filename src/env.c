@@ -1,0 +1,253 @@
+/* env.c: environments (SPEC 2.1): create without leaving half-made state, list, remove. */
+#include "env.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "instance.h"
+#include "sys.h"
+#include "util.h"
+
+static const char base_ini_template[] =
+#include "base-ini.h"
+	;
+
+/* Modes as the sandbox sees them: /etc and /var like a system's, /tmp sticky, home private.
+ * envs/ID itself is 0700, so nobody else on the host reaches any of them. */
+static const struct {
+	const char *name;
+	mode_t mode;
+} env_subdirs[] = { { "home", 0700 }, { "etc", 0755 }, { "var", 0755 }, { "tmp", 01777 } };
+
+int env_id_default(const struct drop_paths *p, char **id, struct drop_err *err)
+{
+	*id = NULL;
+	if (!p->cwd)
+		return err_set(err, 0, "cannot determine the current directory; use -e ID");
+	*id = env_id_from_path(p->cwd);
+	if (!*id)
+		return err_set(err, 0, "cannot derive an environment id from '%s'; use -e ID", p->cwd);
+	return 0;
+}
+
+bool env_exists(const struct drop_paths *p, const char *id)
+{
+	autofree char *dir = paths_env_dir(p, id);
+
+	return dir && is_dir(dir);
+}
+
+/* The cwd is mounted only when it is a project, not $HOME or one of its parents. */
+static bool cwd_is_project(const struct drop_paths *p)
+{
+	return p->cwd && strcmp(p->cwd, "/") != 0 && !path_is_under(p->home, p->cwd);
+}
+
+/* Prefer "~/..." so the config reads naturally and survives a moved home. */
+static char *config_path_for(const struct drop_paths *p, const char *path)
+{
+	char *s = NULL;
+
+	if (path_is_under(path, p->home) && strcmp(path, p->home) != 0)
+		return asprintf(&s, "~%s", path + strlen(p->home)) < 0 ? NULL : s;
+	return strdup(path);
+}
+
+static int render_env_config(const struct drop_paths *p, const char *id, bool mount_cwd,
+			     char **out, struct drop_err *err)
+{
+	autofree char *cwd = NULL;
+	autofree char *git = NULL;
+	autofree char *git_host = NULL;
+	autofree char *header = NULL;
+	char *s = NULL;
+	int n;
+
+	if (asprintf(&header, "# drop environment \"%s\" (see drop.ini(5)).\n[drop]\ninclude = base.ini\n", id) < 0)
+		return err_sys(err, 0, "out of memory");
+	if (mount_cwd && cwd_is_project(p)) {
+		if (strpbrk(p->cwd, ":;#\n") || strstr(p->cwd, "//"))
+			return err_set(err, 0, "cannot mount the current directory '%s': its path has ':', ';' or '#'; use --no-cwd and add a mount by hand", p->cwd);
+		cwd = config_path_for(p, p->cwd);
+		git_host = path_join(p->cwd, ".git");
+		if (!cwd || !git_host)
+			return err_sys(err, 0, "out of memory");
+		if (path_exists(git_host) && !(git = path_join(cwd, ".git")))
+			return err_sys(err, 0, "out of memory");
+	}
+	if (cwd && git)
+		n = asprintf(&s, "%s\n[fs]\n# The project: read-write; its git metadata read-only.\n"
+			     "mount = %s::rw\nmount = %s\n", header, cwd, git);
+	else if (cwd)
+		n = asprintf(&s, "%s\n[fs]\n# The project, read-write.\nmount = %s::rw\n", header, cwd);
+	else
+		n = asprintf(&s, "%s", header);
+	if (n < 0)
+		return err_sys(err, 0, "out of memory");
+	*out = s;
+	return 0;
+}
+
+/* Write path exclusively: a concurrent init or an existing file makes it fail. */
+static int write_new_file(const char *path, const char *data, struct drop_err *err)
+{
+	autoclose int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	size_t len = strlen(data);
+
+	if (fd < 0)
+		return err_sys(err, 0, "cannot create %s", path);
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		err_sys(err, 0, "cannot write %s", path);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+static int ensure_base_config(const struct drop_paths *p, char **wrote_base, struct drop_err *err)
+{
+	autofree char *base = paths_base_config(p);
+
+	if (!base)
+		return err_sys(err, 0, "out of memory");
+	if (path_exists(base))
+		return 0;
+	if (write_new_file(base, base_ini_template, err) < 0)
+		return -1;
+	*wrote_base = steal_ptr(&base);
+	return 0;
+}
+
+/* Build the data directories under a temporary name, then rename into place. */
+static int create_data_dir(const struct drop_paths *p, const char *id, struct drop_err *err)
+{
+	autofree char *dir = paths_env_dir(p, id);
+	autofree char *tmp = NULL;
+
+	if (!dir || asprintf(&tmp, "%s.new-%d", dir, (int)getpid()) < 0)
+		return err_sys(err, 0, "out of memory");
+	if (mkdir(tmp, 0700) < 0)
+		return err_sys(err, 0, "cannot create %s", tmp);
+	for (size_t i = 0; i < sizeof(env_subdirs) / sizeof(env_subdirs[0]); i++) {
+		autofree char *sub = path_join(tmp, env_subdirs[i].name);
+		if (!sub || mkdir(sub, 0700) < 0 || chmod(sub, env_subdirs[i].mode) < 0) {
+			err_sys(err, 0, "cannot create %s", sub ? sub : tmp);
+			remove_tree(tmp);
+			return -1;
+		}
+	}
+	if (rename(tmp, dir) < 0) {
+		err_sys(err, 0, "cannot create %s", dir);
+		remove_tree(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_parent_dirs(const struct drop_paths *p, struct drop_err *err)
+{
+	autofree char *envs = path_join(p->data_dir, "envs");
+
+	if (!envs)
+		return err_sys(err, 0, "out of memory");
+	if (mkdir_p(p->config_dir, 0700) < 0)
+		return err_sys(err, 0, "cannot create %s", p->config_dir);
+	if (mkdir_p(envs, 0700) < 0)
+		return err_sys(err, 0, "cannot create %s", envs);
+	return 0;
+}
+
+int env_create(const struct drop_paths *p, const char *id, bool mount_cwd, char **config_path,
+	       char **wrote_base, struct drop_err *err)
+{
+	autofree char *cfg = paths_env_config(p, id);
+	autofree char *text = NULL;
+	autofree char *base_written = NULL;
+
+	*config_path = NULL;
+	*wrote_base = NULL;
+	if (!cfg)
+		return err_sys(err, 0, "out of memory");
+	if (env_exists(p, id) || path_exists(cfg))
+		return err_set(err, 0, "environment %s already exists", id);
+	if (render_env_config(p, id, mount_cwd, &text, err) < 0)
+		return -1;
+	if (make_parent_dirs(p, err) < 0)
+		return -1;
+	if (ensure_base_config(p, &base_written, err) < 0)
+		return -1;
+	if (create_data_dir(p, id, err) < 0 || write_new_file(cfg, text, err) < 0) {
+		autofree char *dir = paths_env_dir(p, id);
+		if (dir && !path_exists(cfg))
+			remove_tree(dir);
+		if (base_written)
+			unlink(base_written);
+		return -1;
+	}
+	*config_path = steal_ptr(&cfg);
+	*wrote_base = steal_ptr(&base_written);
+	return 0;
+}
+
+int env_remove(const struct drop_paths *p, const char *id, struct drop_err *err)
+{
+	autofree char *dir = paths_env_dir(p, id);
+	autofree char *cfg = paths_env_config(p, id);
+
+	if (!dir || !cfg)
+		return err_sys(err, 0, "out of memory");
+	if (!env_exists(p, id) && !path_exists(cfg))
+		return err_set(err, 0, "environment %s does not exist", id);
+	if (instance_env_running(p, id))
+		return err_set(err, 0, "environment %s has a running instance; stop it first (see drop ps)", id);
+	if (remove_tree(dir) < 0)
+		return err_sys(err, 0, "cannot remove %s", dir);
+	if (unlink(cfg) < 0 && errno != ENOENT)
+		return err_sys(err, 0, "cannot remove %s", cfg);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int env_list(const struct drop_paths *p, char ***ids, struct drop_err *err)
+{
+	autofree char *envs = path_join(p->data_dir, "envs");
+	struct strv list = { 0 };
+	struct dirent *de;
+	size_t n;
+	DIR *dir;
+
+	*ids = NULL;
+	if (!envs)
+		return err_sys(err, 0, "out of memory");
+	dir = opendir(envs);
+	if (!dir && errno != ENOENT)
+		return err_sys(err, 0, "cannot read %s", envs);
+	while (dir && (de = readdir(dir))) {
+		if (!env_id_is_valid(de->d_name) || strstr(de->d_name, ".new-"))
+			continue;
+		if (strv_push(&list, de->d_name) < 0) {
+			closedir(dir);
+			strv_clear(&list);
+			return err_sys(err, 0, "out of memory");
+		}
+	}
+	if (dir)
+		closedir(dir);
+	n = list.n;
+	*ids = strv_steal(&list);
+	if (!*ids)
+		return err_sys(err, 0, "out of memory");
+	qsort(*ids, n, sizeof(char *), cmp_str);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* instance.h: running instances under DATA_DIR/run/ID-NNNN: lock held for the run's lifetime, info, stale cleanup. */
+#ifndef DROP_INSTANCE_H
+#define DROP_INSTANCE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "log.h"
+#include "paths.h"
+
+struct instance {
+	char *name;      /* ID-NNNN */
+	char *dir;       /* DATA_DIR/run/ID-NNNN */
+	int lock_fd;     /* flock(LOCK_EX) held while the run lives */
+};
+
+/* Create and lock a fresh instance directory for env id. */
+int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
+		    struct drop_err *err);
+/* Record the sandbox's pid 1 (host pid) and the command, for drop ps / enter. */
+int instance_write_info(const struct instance *inst, pid_t pid, char *const argv[]);
+/* Remove the directory and drop the lock. Safe on a zeroed struct. */
+void instance_destroy(struct instance *inst);
+/* Path of a file in the instance dir; malloc'd. */
+char *instance_file(const struct instance *inst, const char *name);
+
+bool instance_env_running(const struct drop_paths *p, const char *id);
+/* Remove instance directories whose lock is free, killing a recorded pasta that is still ours. */
+void instance_clean_stale(const struct drop_paths *p);
+
+#endif

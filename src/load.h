@@ -1,0 +1,22 @@
+/* load.h: the merge order of SPEC 3.2: system base, the env's config with includes, -p profiles, flags. */
+#ifndef DROP_LOAD_H
+#define DROP_LOAD_H
+
+#include "config.h"
+#include "log.h"
+#include "paths.h"
+
+struct load_request {
+	const struct drop_paths *paths;
+	const char *env_id;
+	const char *config_file;     /* -c FILE, or NULL for CONFIG_DIR/ID.ini */
+	char *const *profiles;       /* -p NAMEs, NULL-terminated or NULL */
+};
+
+/* Load everything but the command-line flags into c (which the caller initialised). */
+int load_config(struct drop_config *c, const struct load_request *r, struct drop_err *err);
+
+/* CONFIG_DIR/profiles/NAME.ini, else SYSCONF_DIR/profiles/NAME.ini; NULL if neither exists. */
+char *profile_find(const struct drop_paths *p, const char *name);
+
+#endif

@@ -1,0 +1,194 @@
+/* mount.c: the mount mechanism: symlink-free target resolution, detached trees, attach, attributes. */
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "sys.h"
+
+/* Open one component below dir without following a symlink or leaving dir. */
+static int open_component(int dir, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(O_PATH | O_CLOEXEC | O_NOFOLLOW | flags),
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
+	};
+
+	return sys_openat2(dir, name, &how);
+}
+
+static enum target_result classify(const struct stat *st, bool last, enum target_kind kind)
+{
+	if (S_ISLNK(st->st_mode))
+		return last ? TARGET_IS_SYMLINK : TARGET_SYMLINK_IN_PATH;
+	if (!last)
+		return S_ISDIR(st->st_mode) ? TARGET_OK : TARGET_NOT_DIR_IN_PATH;
+	if (kind == TARGET_DIR && !S_ISDIR(st->st_mode))
+		return TARGET_IS_FILE;
+	if (kind == TARGET_FILE && S_ISDIR(st->st_mode))
+		return TARGET_IS_DIR;
+	return TARGET_OK;
+}
+
+static enum target_result classify_name(int dir, const char *name, bool last, enum target_kind kind)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return TARGET_ERROR;
+	return classify(&st, last, kind);
+}
+
+static int create_entry(int dir, const char *name, bool as_dir)
+{
+	int fd;
+
+	if (as_dir)
+		return mkdirat(dir, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	close(fd);
+	return 0;
+}
+
+/* Step from dir into name; *next is the new O_PATH fd. */
+static enum target_result step(int dir, const char *name, bool last, enum target_kind kind, bool create,
+			       int *next)
+{
+	bool want_dir = !last || kind == TARGET_DIR;
+	enum target_result r;
+
+	/* No O_DIRECTORY here: a wrong type must be reported, not turned into ENOTDIR.
+	 * A trailing symlink comes back as an fd of the link itself (O_NOFOLLOW). */
+	*next = open_component(dir, name, 0);
+	if (*next >= 0) {
+		struct stat st;
+
+		r = fstat(*next, &st) < 0 ? TARGET_ERROR : classify(&st, last, kind);
+		if (r != TARGET_OK) {
+			close(*next);
+			*next = -1;
+		}
+		return r;
+	}
+	if (errno == ENOENT && create) {
+		if (create_entry(dir, name, want_dir) < 0)
+			return TARGET_ERROR;
+		*next = open_component(dir, name, 0);
+		return *next >= 0 ? TARGET_OK : TARGET_ERROR;
+	}
+	if (errno == ENOENT)
+		return TARGET_MISSING;
+	if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV) {
+		r = classify_name(dir, name, last, kind);
+		return r == TARGET_OK ? TARGET_ERROR : r;
+	}
+	return TARGET_ERROR;
+}
+
+enum target_result mnt_target(int root_fd, const char *path, enum target_kind kind, bool create, int *fd)
+{
+	autofree char *copy = strdup(path);
+	autoclose int dir = -1;
+	char *save = NULL;
+	char *name, *next;
+
+	*fd = -1;
+	if (!copy)
+		return TARGET_ERROR;
+	dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+	if (dir < 0)
+		return TARGET_ERROR;
+	name = strtok_r(copy, "/", &save);
+	if (!name) {
+		*fd = steal_fd(&dir);
+		return kind == TARGET_DIR ? TARGET_OK : TARGET_IS_DIR;
+	}
+	for (; name; name = next) {
+		int child = -1;
+		enum target_result r;
+
+		next = strtok_r(NULL, "/", &save);
+		r = step(dir, name, next == NULL, kind, create, &child);
+		if (r != TARGET_OK)
+			return r;
+		close(dir);
+		dir = child;
+	}
+	*fd = steal_fd(&dir);
+	return TARGET_OK;
+}
+
+const char *mnt_target_strerror(enum target_result r)
+{
+	switch (r) {
+	case TARGET_OK:
+		return "ok";
+	case TARGET_MISSING:
+		return "target does not exist";
+	case TARGET_SYMLINK_IN_PATH:
+		return "target path contains a symbolic link";
+	case TARGET_IS_SYMLINK:
+		return "target already exists but is a symbolic link";
+	case TARGET_IS_FILE:
+		return "target already exists but is a file not a directory";
+	case TARGET_IS_DIR:
+		return "target already exists but is a directory not a file";
+	case TARGET_NOT_DIR_IN_PATH:
+		return "target path contains a file where a directory is needed";
+	case TARGET_ERROR:
+	default:
+		return strerror(errno);
+	}
+}
+
+int mnt_clone_tree(int dfd, const char *path)
+{
+	return sys_open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+				       (path[0] ? 0 : AT_EMPTY_PATH));
+}
+
+static int configure_fs(int fsfd, const char *const *opts)
+{
+	for (size_t i = 0; opts && opts[i] && opts[i + 1]; i += 2) {
+		int rc = opts[i + 1][0]
+			? sys_fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+			: sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+		if (rc < 0)
+			return -1;
+	}
+	return sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+}
+
+int mnt_new_fs(const char *type, const char *const *opts, unsigned attr, struct drop_err *err)
+{
+	autoclose int fsfd = sys_fsopen(type, FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (fsfd < 0)
+		return err_sys(err, DROP_ESETUP, "cannot create a %s filesystem", type);
+	if (configure_fs(fsfd, opts) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot configure a %s filesystem", type);
+	mfd = sys_fsmount(fsfd, FSMOUNT_CLOEXEC, attr);
+	if (mfd < 0)
+		return err_sys(err, DROP_ESETUP, "cannot mount a %s filesystem", type);
+	return mfd;
+}
+
+int mnt_attach(int tree_fd, int target_fd)
+{
+	return sys_move_mount(tree_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int mnt_set_attr(int fd, unsigned attr, bool recursive)
+{
+	struct mount_attr ma = { .attr_set = attr };
+
+	return sys_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma);
+}

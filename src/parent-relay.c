@@ -1,0 +1,238 @@
+/* parent-relay.c: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding. */
+#include "parent-relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#define RELAY_BUF 65536
+
+void term_enter_raw(struct term_state *t, int fd)
+{
+	struct termios raw;
+
+	t->fd = -1;
+	t->raw = false;
+	if (fd < 0 || tcgetattr(fd, &t->saved) < 0)
+		return;
+	raw = t->saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(fd, TCSADRAIN, &raw) < 0)
+		return;
+	t->fd = fd;
+	t->raw = true;
+}
+
+void term_restore(struct term_state *t)
+{
+	if (!t->raw)
+		return;
+	/* A dead terminal cannot be restored; that is not an error worth reporting. */
+	tcsetattr(t->fd, TCSADRAIN, &t->saved);
+	t->raw = false;
+}
+
+/* One direction of the relay: bytes read from src wait in buf until dst takes them. */
+struct pipe_dir {
+	int src;
+	int dst;
+	bool close_dst_on_eof;  /* stdin: the program must see EOF */
+	char buf[RELAY_BUF];
+	size_t len;
+	size_t off;
+	bool eof;
+};
+
+static void dir_close_src(struct pipe_dir *d)
+{
+	if (d->src >= 0)
+		close(d->src);
+	d->src = -1;
+	d->eof = true;
+}
+
+static void dir_close_dst(struct pipe_dir *d)
+{
+	if (d->dst >= 0 && d->close_dst_on_eof)
+		close(d->dst);
+	d->dst = -1;
+}
+
+static void dir_read(struct pipe_dir *d)
+{
+	ssize_t n = read(d->src, d->buf, sizeof(d->buf));
+
+	if (n > 0) {
+		d->len = (size_t)n;
+		d->off = 0;
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		dir_close_src(d); /* EOF, or EIO from a pty master whose slaves are gone */
+	}
+}
+
+static void dir_write(struct pipe_dir *d)
+{
+	ssize_t n = write(d->dst, d->buf + d->off, d->len - d->off);
+
+	if (n > 0) {
+		d->off += (size_t)n;
+		if (d->off == d->len)
+			d->len = d->off = 0;
+	} else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+		/* The reader went away (EPIPE): drop this stream, keep the others. */
+		d->len = d->off = 0;
+		dir_close_dst(d);
+	}
+}
+
+static void forward_winsize(int from, int master)
+{
+	struct winsize ws;
+
+	if (from >= 0 && master >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static void handle_signal(const struct relay_fds *fds)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fds->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH)
+			forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+		else if (si.ssi_signo != SIGCHLD)
+			sys_pidfd_send_signal(fds->pidfd, (int)si.ssi_signo);
+	}
+}
+
+struct relay {
+	struct pipe_dir dirs[4];  /* to pty or stdin pipe, from pty, from stdout, from stderr */
+	size_t n;
+};
+
+static void relay_add(struct relay *r, int src, int dst, bool close_dst)
+{
+	struct pipe_dir *d;
+
+	if (src < 0 || dst < 0) {
+		if (src >= 0)
+			close(src);
+		if (close_dst && dst >= 0)
+			close(dst);
+		return;
+	}
+	d = &r->dirs[r->n++];
+	d->src = src;
+	d->dst = dst;
+	d->close_dst_on_eof = close_dst;
+	d->len = d->off = 0;
+	d->eof = false;
+}
+
+/* Build the poll set: read only when the buffer is empty (backpressure), write when it is not. */
+static nfds_t relay_pollset(struct relay *r, const struct relay_fds *fds, struct pollfd *pfd, bool child_done,
+			    nfds_t *sig_idx)
+{
+	nfds_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct pipe_dir *d = &r->dirs[i];
+		if (d->len > 0 && d->dst >= 0)
+			pfd[n++] = (struct pollfd){ .fd = d->dst, .events = POLLOUT };
+		else if (!d->eof && d->src >= 0)
+			pfd[n++] = (struct pollfd){ .fd = d->src, .events = POLLIN };
+	}
+	*sig_idx = n;
+	pfd[n++] = (struct pollfd){ .fd = fds->sigfd, .events = POLLIN };
+	if (!child_done)
+		pfd[n++] = (struct pollfd){ .fd = fds->pidfd, .events = POLLIN };
+	return n;
+}
+
+static void relay_step(struct relay *r, const struct pollfd *pfd, nfds_t n)
+{
+	for (nfds_t k = 0; k < n; k++) {
+		if (!pfd[k].revents)
+			continue;
+		for (size_t i = 0; i < r->n; i++) {
+			struct pipe_dir *d = &r->dirs[i];
+			if (pfd[k].events == POLLOUT && pfd[k].fd == d->dst && d->len > 0)
+				dir_write(d);
+			else if (pfd[k].events == POLLIN && pfd[k].fd == d->src && d->len == 0)
+				dir_read(d);
+			else
+				continue;
+			if (d->eof && d->len == 0)
+				dir_close_dst(d);
+		}
+	}
+}
+
+/* Output streams still open; input (index 0) does not keep the relay alive. */
+static bool outputs_open(const struct relay *r, size_t first_output)
+{
+	for (size_t i = first_output; i < r->n; i++)
+		if (!r->dirs[i].eof || r->dirs[i].len > 0)
+			return true;
+	return false;
+}
+
+static int wait_status(int pidfd)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
+		return DROP_ESETUP;
+	if (si.si_code == CLD_EXITED)
+		return si.si_status;
+	return 128 + si.si_status;
+}
+
+int relay_run(struct relay_fds *fds, struct drop_err *err)
+{
+	struct relay r = { .n = 0 };
+	struct pollfd pfd[8];
+	bool child_done = false;
+	size_t first_output;
+
+	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
+	relay_add(&r, fds->stdin_pipe >= 0 ? STDIN_FILENO : -1, fds->stdin_pipe, true);
+	first_output = r.n;
+	relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
+	relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false);
+	relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false);
+	if (fds->master >= 0)
+		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+	/* Until pid 1 is gone and every output stream has hit EOF: the last bytes always arrive. */
+	while (!child_done || outputs_open(&r, first_output)) {
+		nfds_t sig_idx;
+		nfds_t n = relay_pollset(&r, fds, pfd, child_done, &sig_idx);
+		bool was_done = child_done;
+
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_sys(err, DROP_ESETUP, "poll");
+		}
+		if (!was_done && pfd[n - 1].revents)
+			child_done = true;
+		if (pfd[sig_idx].revents & POLLIN)
+			handle_signal(fds);
+		relay_step(&r, pfd, sig_idx);
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		dir_close_src(&r.dirs[i]);
+		dir_close_dst(&r.dirs[i]);
+	}
+	if (fds->master >= 0)
+		close(fds->master);
+	return wait_status(fds->pidfd);
+}

@@ -1,0 +1,38 @@
+/* parent-relay.h: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding. */
+#ifndef DROP_PARENT_RELAY_H
+#define DROP_PARENT_RELAY_H
+
+#include <stdbool.h>
+#include <termios.h>
+
+#include "log.h"
+
+/* Host terminal state, saved once and restored idempotently on every exit path. */
+struct term_state {
+	int fd;               /* the host terminal put in raw mode, -1 if none */
+	struct termios saved;
+	bool raw;
+};
+
+void term_enter_raw(struct term_state *t, int fd);
+void term_restore(struct term_state *t);
+
+struct relay_fds {
+	int master;           /* pty master, -1 without a pty */
+	int tty_out;          /* host fd that receives the pty's output */
+	int tty_in;           /* host fd whose input goes to the pty (or -1) */
+	int stdin_pipe;       /* write end feeding the program's non-tty stdin, -1 if none */
+	int stdout_pipe;      /* read end of the program's non-tty stdout, -1 if none */
+	int stderr_pipe;      /* read end of the program's non-tty stderr, -1 if none */
+	int pidfd;            /* the sandbox's pid 1 */
+	int sigfd;            /* signalfd of the signals drop forwards */
+};
+
+/*
+ * Relay until pid 1 exits and every stream is drained. Returns the exit
+ * status for drop (the program's, 128+N for signal N). Takes ownership of
+ * the fds in relay_fds except pidfd and sigfd.
+ */
+int relay_run(struct relay_fds *fds, struct drop_err *err);
+
+#endif

@@ -1,0 +1,327 @@
+/* parent.c: the launcher outside: clone into namespaces, id maps, setup handshake, pasta, relay, exit status. */
+#include "parent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "cleanup.h"
+#include "parent-net.h"
+#include "parent-relay.h"
+#include "sys.h"
+
+enum stream_kind { STREAM_TTY, STREAM_NULL, STREAM_PIPE };
+
+struct parent {
+	const struct parent_input *in;
+	struct drop_setup setup;          /* shallow copy with the stdio fields filled */
+	enum stream_kind kind[3];
+	int child_end[3];                 /* pipe ends the child installs */
+	int our_end[3];                   /* pipe ends the relay uses */
+	int sock;
+	int child_sock;
+	pid_t pid;
+	int pidfd;
+	int pty_master;
+	int sigfd;
+	sigset_t old_mask;
+	struct net net;
+	struct term_state term;
+};
+
+static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD };
+
+static enum stream_kind classify_stream(int fd)
+{
+	struct stat st;
+
+	if (isatty(fd))
+		return STREAM_TTY;
+	/* A closed fd or /dev/null becomes the sandbox's own /dev/null: nothing to relay. */
+	if (fstat(fd, &st) < 0)
+		return STREAM_NULL;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		return STREAM_NULL;
+	return STREAM_PIPE;
+}
+
+static int make_stdio(struct parent *p, struct drop_err *err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int ends[2];
+
+		p->kind[fd] = classify_stream(fd);
+		if (p->kind[fd] == STREAM_TTY)
+			p->setup.tty_mask |= 1u << fd;
+		if (p->kind[fd] != STREAM_PIPE)
+			continue;
+		if (pipe2(ends, O_CLOEXEC) < 0)
+			return err_sys(err, DROP_ESETUP, "pipe");
+		/* stdin: the child reads; stdout/stderr: the child writes. */
+		p->child_end[fd] = fd == 0 ? ends[0] : ends[1];
+		p->our_end[fd] = fd == 0 ? ends[1] : ends[0];
+	}
+	return 0;
+}
+
+static void read_winsize(struct parent *p)
+{
+	struct winsize ws;
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (p->kind[fd] == STREAM_TTY && ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+			p->setup.ws_row = ws.ws_row;
+			p->setup.ws_col = ws.ws_col;
+			return;
+		}
+	}
+}
+
+static int block_signals(struct parent *p, struct drop_err *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(relayed_signals) / sizeof(relayed_signals[0]); i++)
+		sigaddset(&set, relayed_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &p->old_mask) < 0)
+		return err_sys(err, DROP_ESETUP, "sigprocmask");
+	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (p->sigfd < 0)
+		return err_sys(err, DROP_ESETUP, "signalfd");
+	/* A relay whose reader is gone gets EPIPE, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int userns_error(struct drop_err *err)
+{
+	int saved = errno;
+
+	if (saved == EPERM || saved == ENOSPC || saved == EINVAL || saved == EUSERS) {
+		errno = saved;
+		return err_sys(err, DROP_ESETUP,
+			       "cannot create a user namespace (unprivileged user namespaces are disabled or exhausted: "
+			       "check sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone, and on Ubuntu "
+			       "kernel.apparmor_restrict_unprivileged_userns; 'drop doctor' explains)");
+	}
+	errno = saved;
+	return err_sys(err, DROP_ESETUP, "cannot create the sandbox's namespaces");
+}
+
+static unsigned long clone_flags(const struct drop_setup *s)
+{
+	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+
+	if (s->net_mode != NET_HOST)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
+
+static int spawn_child(struct parent *p, struct drop_err *err)
+{
+	int pair[2];
+	struct child_args args;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+		return err_sys(err, DROP_ESETUP, "socketpair");
+	p->sock = pair[0];
+	p->child_sock = pair[1];
+	args.sock = pair[1];
+	for (int fd = 0; fd < 3; fd++)
+		args.stdio[fd] = p->child_end[fd];
+	/* Only root can shed supplementary groups; in a user namespace setgroups is denied. */
+	if (getuid() == 0 && setgroups(0, NULL) < 0)
+		return err_sys(err, DROP_ESETUP, "setgroups");
+	p->pid = sys_clone_ns(clone_flags(&p->setup), &p->pidfd);
+	if (p->pid < 0)
+		return userns_error(err);
+	if (p->pid == 0) {
+		close(pair[0]);
+		child_main(&args);
+	}
+	close(p->child_sock);
+	p->child_sock = -1;
+	for (int fd = 0; fd < 3; fd++) {
+		if (p->child_end[fd] >= 0)
+			close(p->child_end[fd]);
+		p->child_end[fd] = -1;
+	}
+	return 0;
+}
+
+static int write_proc_file(pid_t pid, const char *name, const char *text, struct drop_err *err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	if (write_file_at(AT_FDCWD, path, text, strlen(text), 0) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot write %s", path);
+	return 0;
+}
+
+/* Same ids inside as outside, or 0/0 with -r; one id each, so nothing else is reachable. */
+static int write_id_maps(struct parent *p, struct drop_err *err)
+{
+	unsigned inner_uid = p->setup.as_root ? 0 : p->setup.uid;
+	unsigned inner_gid = p->setup.as_root ? 0 : p->setup.gid;
+	char map[64];
+
+	if (write_proc_file(p->pid, "setgroups", "deny", err) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", inner_uid, p->setup.uid);
+	if (write_proc_file(p->pid, "uid_map", map, err) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", inner_gid, p->setup.gid);
+	return write_proc_file(p->pid, "gid_map", map, err);
+}
+
+/* The child reports its own failures; a vanished child is reported by its status. */
+static int expect(struct parent *p, uint32_t mask, enum proto_type *type, int *fd, struct drop_err *err)
+{
+	autofree uint8_t *body = NULL;
+	size_t len = 0;
+
+	if (proto_recv(p->sock, mask | (1u << MSG_ERROR), type, &body, &len, fd, err) < 0)
+		return err_set(err, DROP_ESETUP, "the sandbox failed during setup (%s)", err->msg);
+	if (*type == MSG_ERROR) {
+		if (proto_decode_error(body, len, err) < 0)
+			return -1;
+		if (!err->status)
+			err->status = DROP_ESETUP;
+		return -1;
+	}
+	return 0;
+}
+
+static int handshake(struct parent *p, struct drop_err *err)
+{
+	enum proto_type type;
+	int fd = -1;
+
+	if (proto_send_setup(p->sock, &p->setup, err) < 0)
+		return -1;
+	if (p->in->pasta && net_start(&p->net, p->in->pasta, p->in->settings, p->pid, p->in->instance->dir, err) < 0)
+		return -1;
+	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
+		return -1;
+	p->pty_master = fd;
+	if (expect(p, 1u << MSG_READY, &type, &fd, err) < 0)
+		return -1;
+	/* The program never starts before the network is configured. */
+	if (p->in->pasta && net_wait_ready(&p->net, 10000, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* After GO the program's process either execs (closing its end: EOF) or reports why not. */
+static int start_program(struct parent *p, struct drop_err *err)
+{
+	char byte;
+	enum proto_type type;
+	int fd = -1;
+
+	if (p->setup.tty_mask & 1u)
+		term_enter_raw(&p->term, STDIN_FILENO);
+	if (proto_send(p->sock, MSG_GO, NULL, 0, -1, err) < 0)
+		return -1;
+	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0)
+		return 0;
+	if (expect(p, 0, &type, &fd, err) < 0)
+		return -1;
+	return err_set(err, DROP_ESETUP, "unexpected message from the sandbox");
+}
+
+static int relay(struct parent *p, struct drop_err *err)
+{
+	int tty_out = p->kind[1] == STREAM_TTY ? 1 : p->kind[2] == STREAM_TTY ? 2 : 0;
+	struct relay_fds fds = {
+		.master = steal_fd(&p->pty_master),
+		.tty_out = tty_out,
+		.tty_in = p->kind[0] == STREAM_TTY ? 0 : -1,
+		.stdin_pipe = steal_fd(&p->our_end[0]),
+		.stdout_pipe = steal_fd(&p->our_end[1]),
+		.stderr_pipe = steal_fd(&p->our_end[2]),
+		.pidfd = p->pidfd,
+		.sigfd = p->sigfd,
+	};
+
+	return relay_run(&fds, err);
+}
+
+/* Status of pid 1 when setup failed: its own report wins, the raw status is the fallback. */
+static void reap_child(struct parent *p)
+{
+	siginfo_t si;
+
+	if (p->pid <= 0)
+		return;
+	sys_pidfd_send_signal(p->pidfd, SIGKILL);
+	waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED);
+	p->pid = -1;
+}
+
+static void parent_cleanup(struct parent *p)
+{
+	term_restore(&p->term);
+	net_stop(&p->net);
+	for (int fd = 0; fd < 3; fd++) {
+		if (p->child_end[fd] >= 0)
+			close(p->child_end[fd]);
+		if (p->our_end[fd] >= 0)
+			close(p->our_end[fd]);
+	}
+	if (p->pty_master >= 0)
+		close(p->pty_master);
+	if (p->sock >= 0)
+		close(p->sock);
+	if (p->child_sock >= 0)
+		close(p->child_sock);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->sigfd >= 0)
+		close(p->sigfd);
+	sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
+}
+
+int parent_run(const struct parent_input *in, struct drop_err *err)
+{
+	struct parent p = { .in = in, .setup = *in->setup, .sock = -1, .child_sock = -1, .pid = -1,
+			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .term = { .fd = -1 } };
+	int status = -1;
+
+	p.net.pid = -1;
+	p.net.pidfd = -1;
+	p.net.inotify_fd = -1;
+	for (int fd = 0; fd < 3; fd++)
+		p.child_end[fd] = p.our_end[fd] = -1;
+	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
+		goto out;
+	read_winsize(&p);
+	if (spawn_child(&p, err) < 0 || write_id_maps(&p, err) < 0)
+		goto out;
+	instance_write_info(in->instance, p.pid, p.setup.argv);
+	if (handshake(&p, err) < 0 || start_program(&p, err) < 0)
+		goto out;
+	status = relay(&p, err);
+	p.pid = -1;
+out:
+	term_restore(&p.term);
+	if (status < 0)
+		reap_child(&p);
+	parent_cleanup(&p);
+	return status;
+}

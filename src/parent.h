@@ -1,0 +1,22 @@
+/* parent.h: the launcher outside: clone into namespaces, id maps, setup handshake, pasta, relay, exit status. */
+#ifndef DROP_PARENT_H
+#define DROP_PARENT_H
+
+#include "config.h"
+#include "instance.h"
+#include "log.h"
+#include "proto.h"
+
+struct parent_input {
+	const struct drop_setup *setup;       /* stdio modes and window size are filled in by parent_run */
+	const struct drop_settings *settings;
+	struct instance *instance;
+	const char *pasta;                    /* pasta binary, NULL unless net is isolated */
+	int verbosity;
+};
+
+/* Run the sandbox to completion. Returns the exit status for drop (SPEC 2.4); on
+ * drop's own failure returns -1 with err filled (err->status 125 or 126/127). */
+int parent_run(const struct parent_input *in, struct drop_err *err);
+
+#endif

@@ -1,0 +1,246 @@
+/* plan.c: turns the merged configuration into the child's setup message (mounts, environment, argv). */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "sys.h"
+#include "util.h"
+
+static const char *host_getenv(char *const *env, const char *name, size_t len)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, len) && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+char *plan_expand_vars(const char *value, char *const *host_env)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	if (!f)
+		return NULL;
+	for (const char *p = value; *p; p++) {
+		const char *end;
+		const char *v;
+
+		if (p[0] != '$' || p[1] != '{' || !(end = strchr(p + 2, '}'))) {
+			fputc(*p, f);
+			continue;
+		}
+		v = host_getenv(host_env, p + 2, (size_t)(end - p - 2));
+		if (v)
+			fputs(v, f);
+		p = end;
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Set (value != NULL) or unset name in an environment vector, keeping order. */
+static int env_put(struct strv *env, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	char *entry = NULL;
+
+	for (size_t i = 0; i < env->n; i++) {
+		if (strncmp(env->v[i], name, n) || env->v[i][n] != '=')
+			continue;
+		free(env->v[i]);
+		memmove(&env->v[i], &env->v[i + 1], (env->n - i) * sizeof(char *));
+		env->n--;
+		break;
+	}
+	if (!value)
+		return 0;
+	if (asprintf(&entry, "%s=%s", name, value) < 0)
+		return -1;
+	return strv_push_owned(env, entry);
+}
+
+static bool exposed(const struct cfg_values *patterns, const char *name)
+{
+	for (size_t j = 0; j < patterns->n; j++)
+		if (glob_match(patterns->v[j].value, name))
+			return true;
+	return false;
+}
+
+static int add_exposed(struct strv *env, const struct cfg_values *patterns, char *const *host_env)
+{
+	for (size_t i = 0; host_env && host_env[i]; i++) {
+		const char *eq = strchr(host_env[i], '=');
+		autofree char *name = eq ? strndup(host_env[i], (size_t)(eq - host_env[i])) : NULL;
+
+		if (!eq)
+			continue;
+		if (!name)
+			return -1;
+		if (exposed(patterns, name) && env_put(env, name, eq + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* [env] set: NAME=VALUE with ${VAR} from the host; an empty value unsets. */
+static int apply_sets(struct strv *env, const struct cfg_values *sets, char *const *host_env)
+{
+	for (size_t i = 0; i < sets->n; i++) {
+		const char *spec = sets->v[i].value;
+		const char *eq = strchr(spec, '=');
+		autofree char *name = eq ? strndup(spec, (size_t)(eq - spec)) : NULL;
+		autofree char *value = eq ? plan_expand_vars(eq + 1, host_env) : NULL;
+
+		if (!name || !value)
+			return -1;
+		if (env_put(env, name, value[0] ? value : NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int build_env(const struct plan_input *in, struct drop_setup *setup)
+{
+	const struct drop_config *c = in->config;
+	struct strv env = { 0 };
+
+	if (add_exposed(&env, &c->key[CFG_ENV_EXPOSE], in->host_env) < 0 ||
+	    env_put(&env, "DROP_ENV", in->env_id) < 0 ||
+	    apply_sets(&env, &c->key[CFG_ENV_SET], in->host_env) < 0 ||
+	    env_put(&env, "HOME", in->paths->home) < 0 ||
+	    env_put(&env, "USER", in->paths->user) < 0 ||
+	    env_put(&env, "LOGNAME", in->paths->user) < 0 ||
+	    !(setup->envp = strv_steal(&env))) {
+		strv_clear(&env);
+		return -1;
+	}
+	return 0;
+}
+
+static int build_argv(const struct plan_input *in, struct drop_setup *setup)
+{
+	struct strv argv = { 0 };
+
+	if (in->argv && in->argv[0]) {
+		for (size_t i = 0; in->argv[i]; i++)
+			if (strv_push(&argv, in->argv[i]) < 0)
+				goto fail;
+	} else {
+		const char *shell = host_getenv(in->host_env, "SHELL", 5);
+		if (strv_push(&argv, shell && *shell ? shell : "/bin/sh") < 0)
+			goto fail;
+	}
+	setup->argv = strv_steal(&argv);
+	return setup->argv ? 0 : -1;
+fail:
+	strv_clear(&argv);
+	return -1;
+}
+
+/* Sources are host paths: a missing one is skipped now, with SPEC 5's message. */
+static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
+{
+	const struct drop_settings *s = in->settings;
+
+	setup->mounts = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*setup->mounts));
+	if (!setup->mounts)
+		return -1;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct mount_req *m = &s->mounts[i];
+		struct mount_spec *out = &setup->mounts[setup->n_mounts];
+		struct stat st;
+
+		if (stat(m->src, &st) < 0) {
+			log_msg("not mounting %s, no such file or directory", m->src);
+			continue;
+		}
+		out->src = strdup(m->src);
+		out->dst = strdup(m->dst);
+		out->flags = m->rw ? MOUNT_F_RW : 0;
+		setup->n_mounts++;
+		if (!out->src || !out->dst)
+			return -1;
+	}
+	return 0;
+}
+
+/* drop's own state must never be writable from inside (SPEC 5), whatever is mounted. */
+static int build_protection(const struct plan_input *in, struct drop_setup *setup)
+{
+	const struct drop_paths *p = in->paths;
+	autofree char *run = paths_run_dir(p);
+	struct strv ro = { 0 };
+	struct strv blocks = { 0 };
+
+	for (size_t i = 0; in->settings->blocks && in->settings->blocks[i]; i++)
+		if (strv_push(&blocks, in->settings->blocks[i]) < 0)
+			goto fail;
+	if (!run || strv_push(&blocks, run) < 0 || strv_push(&ro, p->config_dir) < 0 ||
+	    strv_push(&ro, p->sysconf_dir) < 0 || strv_push(&ro, p->data_dir) < 0)
+		goto fail;
+	setup->readonly = strv_steal(&ro);
+	setup->blocks = strv_steal(&blocks);
+	return setup->readonly && setup->blocks ? 0 : -1;
+fail:
+	strv_clear(&ro);
+	strv_clear(&blocks);
+	return -1;
+}
+
+static char **copy_list(char *const *list)
+{
+	struct strv out = { 0 };
+
+	for (size_t i = 0; list && list[i]; i++)
+		if (strv_push(&out, list[i]) < 0) {
+			strv_clear(&out);
+			return NULL;
+		}
+	return strv_steal(&out);
+}
+
+static int build_scalars(const struct plan_input *in, struct drop_setup *setup)
+{
+	const struct drop_settings *s = in->settings;
+	const struct drop_paths *p = in->paths;
+
+	setup->env_id = strdup(in->env_id);
+	setup->env_dir = paths_env_dir(p, in->env_id);
+	setup->home = strdup(p->home);
+	setup->cwd = strdup(p->cwd ? p->cwd : "");
+	setup->run_dir = strdup(in->run_dir);
+	setup->uid = p->uid;
+	setup->gid = p->gid;
+	setup->as_root = in->as_root ? 1 : 0;
+	setup->net_mode = s->net;
+	setup->seccomp = s->seccomp;
+	setup->userns = s->userns;
+	setup->verbosity = (uint32_t)(in->verbosity + 1);
+	setup->seccomp_allow = copy_list(s->seccomp_allow);
+	setup->seccomp_deny = copy_list(s->seccomp_deny);
+	if (!setup->env_id || !setup->env_dir || !setup->home || !setup->cwd || !setup->run_dir ||
+	    !setup->seccomp_allow || !setup->seccomp_deny)
+		return -1;
+	return 0;
+}
+
+int plan_setup(const struct plan_input *in, struct drop_setup *setup, struct drop_err *err)
+{
+	memset(setup, 0, sizeof(*setup));
+	if (build_scalars(in, setup) < 0 || build_env(in, setup) < 0 || build_argv(in, setup) < 0 ||
+	    build_mounts(in, setup) < 0 || build_protection(in, setup) < 0) {
+		setup_free(setup);
+		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox");
+	}
+	return 0;
+}

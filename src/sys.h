@@ -1,0 +1,38 @@
+/* sys.h: thin side-effecting wrappers: raw syscalls glibc lacks, exact I/O, files and directories. */
+#ifndef DROP_SYS_H
+#define DROP_SYS_H
+
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+int sys_pivot_root(const char *new_root, const char *put_old);
+int sys_open_tree(int dfd, const char *path, unsigned flags);
+int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags);
+int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
+int sys_fsopen(const char *fsname, unsigned flags);
+int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *value, int aux);
+int sys_fsmount(int fd, unsigned flags, unsigned attr_flags);
+int sys_openat2(int dfd, const char *path, struct open_how *how);
+int sys_pidfd_open(pid_t pid, unsigned flags);
+int sys_pidfd_send_signal(int pidfd, int sig);
+/* fork-like clone into new namespaces; returns the child's pid (0 in the child); *pidfd set. */
+pid_t sys_clone_ns(unsigned long flags, int *pidfd);
+void sys_close_from(int lowfd);
+
+/* Write a whole small file (O_CLOEXEC|O_TRUNC|O_CREAT, mode); 0 or -1 with errno. */
+int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode);
+/* Read a whole small file (cap bytes at most) into a malloc'd NUL-terminated buffer. */
+char *read_file(const char *path, size_t cap);
+/* mkdir -p with mode for created components; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode);
+/* Remove a tree without following symlinks; directories with mode 000 are chmod'ed first. */
+int remove_tree(const char *path);
+bool path_exists(const char *path);
+bool is_dir(const char *path);
+
+#endif

@@ -1,0 +1,270 @@
+#!/bin/bash
+# fs.sh: the sandbox's filesystem (SPEC 5, "Filesystem"): home, project dir,
+# mounts, blocks, system directories, /etc, /tmp, /var, /run, /dev, /proc,
+# /sys, hidden host paths, drop's own state, the working directory.
+. "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+
+mkdir -p "$PROJ/.git"
+echo host >"$PROJ/hostfile"
+make_env fs || { done_testing; }
+ENVD=$DATA_DIR/envs/fs
+in_fs() { sh_in fs "$1"; }
+
+# ---- home
+
+echo secret >"$HOME/real-marker"
+in_fs 'echo "$HOME"; test -e "$HOME/real-marker" && echo VISIBLE; echo kept >~/persist'
+assert_eq "$HOME" "$(printf '%s\n' "$OUT" | head -n 1)" "HOME has the same path inside"
+assert_not_contains "$OUT" VISIBLE "a file of the real home is not visible"
+check "a file written in ~ lives in DATA_DIR/envs/ID/home" test -f "$ENVD/home/persist"
+check_not "... and not in the real home" test -e "$HOME/persist"
+in_fs 'cat ~/persist'
+assert_eq kept "$OUT" "the env's home persists across runs"
+
+# ---- project dir (mounted by init) and its .git
+
+in_fs "cat '$PROJ/hostfile' && echo made >'$PROJ/created'"
+assert_eq host "$OUT" "project dir: host files visible"
+assert_eq made "$(cat "$PROJ/created" 2>/dev/null)" "project dir: a file created inside is visible outside"
+in_fs "touch '$PROJ/.git/x'"
+assert_ne 0 "$STATUS" "project .git is read-only"
+assert_contains "$ERR" "Read-only file system" ".git write fails with EROFS"
+check_not ".git write left nothing" test -e "$PROJ/.git/x"
+
+# ---- configured mounts
+
+mkdir -p "$HOME/data/sub" "$HOME/data2"
+echo d1 >"$HOME/data/file"
+echo d2 >"$HOME/data2/file2"
+echo f >"$HOME/file.txt"
+
+run_drop run -e fs -m '~/data' -- sh -c 'cat ~/data/file; touch ~/data/new'
+assert_eq d1 "$OUT" "mount ~/data: visible at the same path"
+assert_contains "$ERR" "Read-only file system" "mounts are read-only by default"
+check_not "read-only mount: nothing written" test -e "$HOME/data/new"
+
+run_drop run -e fs -m '~/data::rw' -- sh -c 'echo rw >~/data/new'
+assert_eq rw "$(cat "$HOME/data/new" 2>/dev/null)" "mount SRC::rw is writable"
+rm -f "$HOME/data/new"
+
+run_drop run -e fs -m '~/data:~/elsewhere' -- sh -c 'cat ~/elsewhere/file; test -e ~/data/file || echo nodata'
+assert_eq "d1
+nodata" "$OUT" "mount SRC:DST remaps to DST only"
+run_drop run -e fs -m '~/data:~/rwhere:rw' -- sh -c 'echo x >~/rwhere/w'
+check "mount SRC:DST:rw is writable" test -f "$HOME/data/w"
+rm -f "$HOME/data/w"
+run_drop run -e fs -m '~/file.txt:~/f2.txt' -- cat "$HOME/f2.txt"
+assert_eq f "$OUT" "a single file can be mounted"
+run_drop run -e fs -m '~/data:~/m' -m '~/data2:~/m/sub' -- cat "$HOME/m/sub/file2"
+assert_eq d2 "$OUT" "mounts are applied in order (a later one inside an earlier one)"
+
+run_drop run -e fs -m '~/nothere' -m '~/data' -- cat "$HOME/data/file"
+assert_status 0 "a missing mount source does not stop the run"
+assert_eq d1 "$OUT" "... the other mounts are made"
+assert_eq "drop: not mounting $HOME/nothere, no such file or directory" "$ERR" "missing source: exact message"
+
+# Targets of the wrong type, and symlinks planted by an earlier run.
+in_fs "mkdir -p ~/adir && : >~/afile && mkdir -p ~/real && ln -sfn ~/real ~/dirlink && ln -sfn '$PROJ' ~/projlink && ln -sfn /tmp ~/tmplink"
+run_drop run -e fs -m '~/data:~/afile' -- true
+assert_status 0 "wrong-type target: the run goes on"
+assert_eq "drop: not mounting $HOME/data, target already exists but is a file not a directory" "$ERR" \
+	"directory onto a file: skipped"
+run_drop run -e fs -m '~/file.txt:~/adir' -- true
+assert_eq "drop: not mounting $HOME/file.txt, target already exists but is a directory not a file" "$ERR" \
+	"file onto a directory: skipped"
+run_drop run -e fs -m '~/data:~/dirlink/data' -- sh -c 'test -e ~/real/data/file && echo FOLLOWED'
+assert_eq "drop: not mounting $HOME/data, target path contains a symbolic link" "$ERR" \
+	"target under a planted symlink: skipped"
+assert_not_contains "$OUT" FOLLOWED "... and not mounted through the symlink"
+run_drop run -e fs -m '~/data::rw' -m '~/data:~/projlink/x' -- true
+check_not "a planted symlink cannot make drop create a mount point on the host" test -e "$PROJ/x"
+run_drop run -e fs -m '~/data:~/tmplink' -- sh -c 'test -e /tmp/file && echo FOLLOWED'
+assert_match "$ERR" "^drop: not mounting $HOME/data, target (already exists but is a symbolic link|path contains a symbolic link)$" \
+	"target that is a symlink: skipped"
+assert_not_contains "$OUT" FOLLOWED "... and not mounted where it points"
+
+# ---- blocked paths
+
+mkdir -p "$ENVD/home/secretdir" "$HOME/data/private"
+echo s >"$ENVD/home/secretdir/file"
+echo s >"$ENVD/home/secret.txt"
+echo p >"$HOME/data/private/key"
+run_drop run -e fs -b '~/secretdir' -- sh -c 'ls ~/secretdir; cat ~/secretdir/file'
+assert_ne 0 "$STATUS" "blocked dir: reading fails"
+assert_contains "$ERR" "Permission denied" "blocked dir: Permission denied"
+assert_eq "" "$OUT" "blocked dir: content not shown"
+run_drop run -e fs -b '~/secretdir' -- chmod 755 "$HOME/secretdir"
+assert_ne 0 "$STATUS" "blocked dir: chmod fails"
+run_drop run -e fs -b '~/secret.txt' -- cat "$HOME/secret.txt"
+assert_ne 0 "$STATUS" "blocked file: reading fails"
+assert_contains "$ERR" "Permission denied" "blocked file: Permission denied"
+run_drop run -e fs -b '~/secret.txt' -- sh -c "chmod 644 ~/secret.txt || exit 0; cat ~/secret.txt"
+assert_eq "" "$OUT" "blocked file: chmod does not open it"
+run_drop run -e fs -m '~/data' -b '~/data/private' -- cat "$HOME/data/private/key"
+assert_contains "$ERR" "Permission denied" "block inside a mounted dir"
+assert_eq "" "$OUT" "block inside a mounted dir: content hidden"
+run_drop run -e fs -r -b '~/secretdir' -- sh -c 'cat ~/secretdir/file; umount ~/secretdir; cat ~/secretdir/file'
+assert_eq "" "$OUT" "blocked dir with -r: content stays hidden (no umount)"
+run_drop run -e fs -b '~/not/there' -- sh -c 'test -e ~/not && echo CREATED; echo ran'
+assert_eq "ran" "$OUT" "block of a missing path is a no-op"
+assert_eq "" "$ERR" "block of a missing path: nothing printed"
+
+rm -f "$PROJ/marker"
+in_fs "mkdir -p ~/realssh && echo k >~/realssh/id && ln -sfn ~/realssh ~/.ssh && ln -sfn ~/realssh ~/cfgdir"
+run_drop run -e fs -b '~/.ssh' -- sh -c "cat ~/.ssh/id; touch '$PROJ/marker'"
+assert_status 125 "block whose target is a planted symlink: exit 125"
+assert_match "$ERR" "^drop: " "... with a drop: message"
+check_not "... and the program did not start" test -e "$PROJ/marker"
+run_drop run -e fs -b '~/cfgdir/id' -- sh -c "cat ~/cfgdir/id; touch '$PROJ/marker'"
+assert_status 125 "block through a planted symlink: exit 125"
+check_not "... and the program did not start" test -e "$PROJ/marker"
+assert_eq "" "$OUT" "... and the secret was not shown"
+
+# ---- system directories
+
+in_fs 'touch /usr/x; touch /x; mkdir /newdir; touch /bin/x'
+assert_eq 4 "$(printf '%s\n' "$ERR" | grep -c 'Read-only file system')" "/usr, /, /bin are read-only"
+for d in bin sbin lib lib32 lib64; do
+	if [ -L "/$d" ]; then
+		in_fs "readlink /$d"
+		assert_eq "$(readlink "/$d")" "$OUT" "/$d is the same symlink as on the host"
+	elif [ -d "/$d" ]; then
+		in_fs "test -d /$d && test ! -L /$d"
+		assert_status 0 "/$d is a directory as on the host"
+	fi
+done
+in_fs 'awk '\''$5 == "/usr" { print $6 }'\'' /proc/self/mountinfo'
+assert_match "$OUT" '(^|,)ro(,|$)' "/usr is mounted ro"
+assert_match "$OUT" 'nosuid' "/usr is mounted nosuid"
+assert_match "$OUT" 'nodev' "/usr is mounted nodev"
+in_fs 'ls /usr/bin/sh >/dev/null && echo ok'
+assert_eq ok "$OUT" "/usr has the host's content"
+
+# ---- /etc
+
+mkdir -p "$ENVD/etc"
+echo envfile >"$ENVD/etc/drop-test-file"
+shadow=
+for f in debian_version hostname issue shells; do
+	[ -f "/etc/$f" ] && shadow=$f && break
+done
+echo shadowed >"$ENVD/etc/$shadow"
+in_fs "cat /etc/drop-test-file /etc/$shadow; grep -c '^root:' /etc/passwd; touch /etc/x"
+assert_eq "envfile
+shadowed
+1" "$OUT" "/etc: env files added, host files shadowed, other host files visible"
+assert_contains "$ERR" "Read-only file system" "/etc is read-only"
+in_fs 'cat /etc/resolv.conf'
+assert_match "$OUT" '^nameserver 169\.254\.1\.1$' "isolated: /etc/resolv.conf has nameserver 169.254.1.1"
+check_not "nothing per-run is written into the env's etc layer" test -e "$ENVD/etc/resolv.conf"
+in_fs 'awk '\''$5 == "/etc" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }'\'' /proc/self/mountinfo'
+assert_contains "$OUT" "overlay" "/etc is an overlay"
+
+# ---- /tmp, /var, /run
+
+make_env fresh
+home_top=
+case $HOME in /tmp/*) home_top=${HOME#/tmp/} && home_top=${home_top%%/*} ;; esac
+sh_in fresh "ls -A /tmp | grep -vx '$home_top'; ls -A /var"
+assert_eq "" "$OUT" "/tmp and /var start empty (but for HOME's path)"
+sh_in fresh "test -e '$DROP_SYSCONF_DIR' && echo SEEN; echo t >/tmp/t; echo v >/var/v"
+assert_eq "" "$OUT" "host files under /tmp are not visible"
+check "/tmp lives in DATA_DIR/envs/ID/tmp" test -f "$DATA_DIR/envs/fresh/tmp/t"
+check "/var lives in DATA_DIR/envs/ID/var" test -f "$DATA_DIR/envs/fresh/var/v"
+sh_in fresh 'cat /tmp/t /var/v'
+assert_eq "t
+v" "$OUT" "/tmp and /var persist across runs"
+sh_in fresh 'find /run | sort'
+assert_eq "/run
+/run/user
+/run/user/$TEST_UID" "$OUT" "/run holds only /run/user/UID"
+run_drop run -e fresh -r -- sh -c 'find /run | sort'
+assert_eq "/run
+/run/user
+/run/user/$TEST_UID" "$OUT" "/run/user/UID keeps the host uid with -r"
+
+# ---- /dev
+
+sh_in fresh 'ls -A /dev | LC_ALL=C sort | tr "\n" " "'
+assert_eq "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " "$OUT" "/dev holds exactly the 13 SPEC entries"
+sh_in fresh 'stat -c %a /dev; echo x >/dev/null && head -c 5 /dev/urandom | wc -c; head -c 3 /dev/zero | wc -c; ls /dev/pts'
+assert_eq "755
+5
+3
+ptmx" "$OUT" "/dev is mode 755, devices work, devpts is the sandbox's own"
+devs="null zero full random urandom tty"
+sh_in fresh "cd /dev && stat -L -c '%n %t:%T %F' $devs"
+assert_eq "$(cd /dev && stat -L -c '%n %t:%T %F' $devs)" "$OUT" "/dev: null zero full random urandom tty are the host's devices"
+sh_in fresh 'head -c 1 /dev/zero >/dev/full'
+assert_contains "$ERR" "No space left on device" "/dev/full is the full device"
+sh_in fresh 'mknod /dev/shm/n c 1 3 || mknod /tmp/n c 1 3 || echo denied'
+assert_contains "$OUT" denied "device nodes cannot be created"
+sh_in fresh 'echo y >/dev/shm/y && cat /dev/shm/y'
+assert_eq y "$OUT" "/dev/shm is writable"
+
+# ---- /proc and /sys
+
+host_init=$(tr '\0' ' ' </proc/1/cmdline)
+sh_in fresh 'tr "\0" " " </proc/1/cmdline; echo; ls -d /proc/[0-9]* | wc -l'
+assert_ne "$host_init" "$(printf '%s\n' "$OUT" | head -n 1)" "/proc/1 is not the host's init"
+check "/proc shows only a few processes" test "$(printf '%s\n' "$OUT" | tail -n 1)" -le 6
+for p in /proc/acpi /proc/asound /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list \
+	/proc/timer_stats /proc/sched_debug /proc/scsi /sys/firmware; do
+	[ -e "$p" ] || continue
+	sh_in fresh "if test -d $p; then ls -A $p; else cat $p; fi 2>/dev/null || exit 0; echo READABLE"
+	assert_eq "" "$OUT" "$p (present on the host) is blocked"
+done
+sh_in fresh 'touch /sys/x; awk '\''$5 == "/sys" { print $6 }'\'' /proc/self/mountinfo'
+assert_match "$OUT" '(^|,)ro(,|$)' "/sys is mounted read-only"
+assert_contains "$ERR" "Read-only file system" "/sys writes fail with EROFS"
+
+# ---- nothing else of the host's /
+
+sh_in fresh 'ls -A /'
+extra=$(printf '%s\n' "$OUT" | grep -vxE 'bin|sbin|lib|lib32|lib64|libx32|usr|etc|tmp|var|run|dev|proc|sys|home')
+assert_eq "" "$extra" "/ holds only the SPEC's directories"
+for d in /root /boot /mnt /srv /opt /media /snap /home/* /lost+found; do
+	[ -e "$d" ] || continue
+	sh_in fresh "test -e '$d' && echo VISIBLE"
+	assert_eq "" "$OUT" "host $d is not visible"
+done
+
+# ---- drop's own state is never writable from inside
+
+make_env other
+echo orig >"$DATA_DIR/envs/other/home/f"
+mkdir -p "$DATA_DIR/run"
+cfg_before=$(cat "$CONFIG_DIR/fs.ini" "$CONFIG_DIR/base.ini")
+run_drop run -e fs -m '~/.config::rw' -m '~/.local/share::rw' -m "$DROP_SYSCONF_DIR::rw" -- sh -c "
+	echo x >>'$CONFIG_DIR/fs.ini' && echo W1
+	echo x >'$CONFIG_DIR/base.ini' && echo W2
+	touch '$CONFIG_DIR/new.ini' && echo W3
+	mkdir -p '$CONFIG_DIR/profiles' && touch '$CONFIG_DIR/profiles/x.ini' && echo W4
+	touch '$DATA_DIR/envs/fs/etc/passwd' && echo W5
+	echo evil >'$DATA_DIR/envs/other/home/f' && echo W6
+	touch '$DATA_DIR/run/x' && echo W7
+	touch '$DROP_SYSCONF_DIR/base.ini' && echo W8
+	mv '$CONFIG_DIR' '$HOME/.config/moved' && echo W9
+	rm -rf '$DATA_DIR/envs/other' && echo W10
+	touch '$HOME/.config/ok' && echo ALLOWED"
+assert_no_match "$OUT" '^W[0-9]+$' "drop's state (CONFIG_DIR, SYSCONF_DIR, run, etc layer, other envs) is read-only inside"
+assert_contains "$OUT" ALLOWED "... while the rest of the rw mount is writable"
+assert_eq "$cfg_before" "$(cat "$CONFIG_DIR/fs.ini" "$CONFIG_DIR/base.ini")" "the env and base configs are unchanged"
+assert_eq orig "$(cat "$DATA_DIR/envs/other/home/f" 2>/dev/null)" "another env's data is unchanged"
+check_not "no new config file appeared" test -e "$CONFIG_DIR/new.ini"
+check_not "nothing written into the env's etc layer" test -e "$DATA_DIR/envs/fs/etc/passwd"
+check_not "nothing written into SYSCONF_DIR" test -e "$DROP_SYSCONF_DIR/base.ini"
+
+# ---- working directory
+
+mkdir -p "$PROJ/sub"
+cd "$PROJ/sub" || exit 1
+run_in fs pwd
+assert_eq "$PROJ/sub" "$OUT" "cwd: the host cwd when visible inside"
+mkdir -p "$WORK/elsewhere"
+cd "$WORK/elsewhere" || exit 1
+run_in fs pwd
+assert_eq "$HOME" "$OUT" "cwd: \$HOME when the host cwd is not visible"
+cd "$PROJ" || exit 1
+
+done_testing

@@ -1,0 +1,243 @@
+#!/bin/bash
+# net.sh: network modes and port forwarding (SPEC 2.2, 3.2 [net], 5 "Network
+# modes", 7 pasta lifetime). All traffic goes to 127.0.0.1 only.
+. "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+
+make_env n || done_testing
+
+# A small TCP/UDP server and client, in the project dir (visible inside).
+NET=$PROJ/net.py
+cat >"$NET" <<'EOF'
+# net.py CMD HOST PORT [ARG] [N]: tcp-serve/udp-serve HOST PORT REPLY [COUNT],
+# tcp-ask/udp-ask HOST PORT [TRIES]. Servers print "listening" when ready.
+import socket
+import sys
+import time
+
+cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+if cmd.endswith("serve"):
+    reply = sys.argv[4].encode()
+    count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    kind = socket.SOCK_STREAM if cmd == "tcp-serve" else socket.SOCK_DGRAM
+    s = socket.socket(fam, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    if kind == socket.SOCK_STREAM:
+        s.listen(16)
+    print("listening", flush=True)
+    while True:
+        if kind == socket.SOCK_STREAM:
+            c, _ = s.accept()
+            c.sendall(reply + b"\n")
+            c.close()
+        else:
+            data, peer = s.recvfrom(512)
+            s.sendto(reply + b":" + data, peer)
+        count -= 1
+        if count == 0:
+            sys.exit(0)
+tries = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+err = "no answer"
+for _ in range(tries):
+    try:
+        if cmd == "tcp-ask":
+            c = socket.create_connection((host, port), timeout=2)
+            data = c.recv(512)
+        else:
+            c = socket.socket(fam, socket.SOCK_DGRAM)
+            c.settimeout(1)
+            c.sendto(b"ping", (host, port))
+            data, _ = c.recvfrom(512)
+        if data:
+            print(data.decode().strip())
+            sys.exit(0)
+    except OSError as e:
+        err = str(e)
+    time.sleep(0.3)
+print(err, file=sys.stderr)
+sys.exit(1)
+EOF
+
+# host_server tcp|udp PORT REPLY: a server on the host's 127.0.0.1, killed at exit.
+host_server() {
+	bg_start python3 "$NET" "$1-serve" 127.0.0.1 "$2" "$3" >/dev/null 2>&1
+	wait_for 10 sh -c "ss -Hln${1:0:1} 'sport = :$2' | grep -q ."
+}
+
+# ---- modes
+
+host_ns=$(readlink /proc/self/ns/net)
+host_ifs=$(ls /sys/class/net | LC_ALL=C sort | tr '\n' ' ')
+run_in n sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | LC_ALL=C sort | tr "\n" " "'
+assert_ne "$host_ns" "$(printf '%s\n' "$OUT" | head -n 1)" "isolated (default): own network namespace"
+assert_match "$(printf '%s\n' "$OUT" | tail -n 1)" '(^| )lo ' "isolated: has lo"
+assert_match "$(printf '%s\n' "$OUT" | tail -n 1)" ' [^l][^ ]* |^[^l]' "isolated: has an interface besides lo"
+run_drop run -e n -n off -- sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | tr "\n" " "'
+assert_ne "$host_ns" "$(printf '%s\n' "$OUT" | head -n 1)" "off: own network namespace"
+assert_eq "lo " "$(printf '%s\n' "$OUT" | tail -n 1)" "off: only lo"
+run_drop run -e n -n host -- sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | LC_ALL=C sort | tr "\n" " "'
+assert_eq "$host_ns" "$(printf '%s\n' "$OUT" | head -n 1)" "host: the host's network namespace"
+assert_eq "$host_ifs" "$(printf '%s\n' "$OUT" | tail -n 1)" "host: the host's interfaces"
+
+# ---- host loopback services
+
+P=$(random_port)
+host_server tcp "$P" pong-host || not_ok "start a TCP server on 127.0.0.1:$P"
+run_cmd python3 "$NET" tcp-ask 127.0.0.1 "$P"
+assert_eq pong-host "$OUT" "the host server answers on the host (test sanity)"
+run_in n python3 "$NET" tcp-ask 127.0.0.1 "$P"
+assert_ne 0 "$STATUS" "isolated: host loopback TCP service not reachable"
+assert_eq "" "$OUT" "isolated: no answer from the host service"
+run_drop run -e n -n off -- python3 "$NET" tcp-ask 127.0.0.1 "$P"
+assert_ne 0 "$STATUS" "off: host loopback TCP service not reachable"
+run_drop run -e n -n host -- python3 "$NET" tcp-ask 127.0.0.1 "$P"
+assert_eq pong-host "$OUT" "host: host loopback service reachable"
+run_drop run -e n -T "$P" -- python3 "$NET" tcp-ask 127.0.0.1 "$P" 5
+assert_eq pong-host "$OUT" "-T PORT: that host loopback port is reachable inside"
+S=$(random_port)
+run_drop run -e n -T "$P:$S" -- sh -c "python3 '$NET' tcp-ask 127.0.0.1 $S 5; python3 '$NET' tcp-ask 127.0.0.1 $P || echo unmapped"
+assert_eq "pong-host
+unmapped" "$OUT" "-T HOST:SANDBOX: host port reachable as the sandbox port only"
+P2=$(random_port)
+host_server tcp "$P2" pong-other
+run_drop run -e n -T "$P" -- python3 "$NET" tcp-ask 127.0.0.1 "$P2"
+assert_ne 0 "$STATUS" "-T PORT: other host ports stay unreachable"
+f=$WORK/tcphost.ini
+printf '[fs]\nmount = %s::rw\n[env]\nexpose = PATH\n[net]\ntcp_host = %s\n' "$PROJ" "$P" >"$f"
+run_drop run -e n -c "$f" -- python3 "$NET" tcp-ask 127.0.0.1 "$P" 5
+assert_eq pong-host "$OUT" "tcp_host in the config file"
+
+U=$(random_port)
+host_server udp "$U" pong-udp || not_ok "start a UDP server on 127.0.0.1:$U"
+run_in n python3 "$NET" udp-ask 127.0.0.1 "$U" 2
+assert_ne 0 "$STATUS" "isolated: host loopback UDP service not reachable"
+run_drop run -e n -U "$U" -- python3 "$NET" udp-ask 127.0.0.1 "$U" 5
+assert_eq "pong-udp:ping" "$OUT" "-U PORT: host loopback UDP port reachable inside"
+
+# ---- publishing sandbox ports
+
+# publish_case DESC EXPECT HOSTPORT SERVE-ARGS -- DROP-RUN-OPTIONS: run a server
+# inside, then ask it from the host at 127.0.0.1:HOSTPORT.
+publish_case() {
+	local desc=$1 expect=$2 hport=$3 proto=$4 sport=$5 dpid got
+	shift 6
+	rm -f "$WORK/pub.out"
+	"$DROP" run -e n "$@" -- python3 "$NET" "$proto-serve" 0.0.0.0 "$sport" pong-inside \
+		</dev/null >"$WORK/pub.out" 2>"$WORK/pub.err" &
+	dpid=$!
+	_t_bg_pids="${_t_bg_pids:-} $dpid"
+	if ! wait_for 15 grep -q listening "$WORK/pub.out"; then
+		not_ok "$desc (the server inside did not start)"
+		diag "$(cat "$WORK/pub.err")"
+		kill -KILL "$dpid" 2>/dev/null
+		return
+	fi
+	[ "$expect" = none ] && sleep 2 # pasta's automatic forwarding would have seen it by now
+	run_cmd python3 "$NET" "$proto-ask" 127.0.0.1 "$hport" $([ "$expect" = none ] && echo 2 || echo 10)
+	got=$OUT
+	[ "$expect" = none ] && [ "$STATUS" != 0 ] && got=none
+	PUB_LISTEN=$(ss -Hln"${proto:0:1}" "sport = :$hport" | awk '{ print $4 }')
+	kill -TERM "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+	assert_eq "$expect" "$got" "$desc"
+}
+
+T=$(random_port)
+publish_case "-t PORT: a sandbox TCP server is reachable from the host" pong-inside "$T" tcp "$T" -- -t "$T"
+assert_eq "127.0.0.1:$T" "$PUB_LISTEN" "-t PORT binds 127.0.0.1 on the host"
+T=$(random_port)
+T2=$(random_port)
+publish_case "-t HOST:SANDBOX remaps" pong-inside "$T2" tcp "$T" -- -t "$T2:$T"
+T=$(random_port)
+publish_case "-t 127.0.0.1/PORT" pong-inside "$T" tcp "$T" -- -t "127.0.0.1/$T"
+T=$(random_port)
+publish_case "without -t a sandbox port is not reachable from the host" none "$T" tcp "$T" --
+T=$(random_port)
+publish_case "-u PORT: a sandbox UDP server is reachable from the host" "pong-inside:ping" "$T" udp "$T" -- -u "$T"
+T=$(random_port)
+publish_case "without -u a sandbox UDP port is not reachable from the host" none "$T" udp "$T" --
+
+# ---- port options and modes
+
+rm -f "$PROJ/marker"
+for opt in "-t 8080" "-T 5432" "-u 5353" "-U 53"; do
+	for mode in off host; do
+		# shellcheck disable=SC2086
+		run_drop run -e n -n "$mode" $opt -- touch "$PROJ/marker"
+		if [ "$STATUS" = 125 ] && [ ! -e "$PROJ/marker" ]; then
+			ok "'-n $mode $opt' on the command line is an error (125)"
+		else
+			not_ok "'-n $mode $opt' on the command line is an error (125)"
+			diag_last
+		fi
+	done
+done
+f=$WORK/offports.ini
+printf '[env]\nexpose = PATH\n[net]\nmode = off\ntcp_publish = 8080\ntcp_host = 5432\nudp_host = 53\n' >"$f"
+assert_drop 0 run -e n -c "$f" -- true
+assert_eq "" "$ERR" "port entries in a config with mode off are ignored"
+
+# ---- pasta missing
+
+assert_exit 125 env PATH=/nonexistent "$DROP" run -e n -- /bin/true
+assert_error "pasta binary for isolated networking not found" "missing pasta: the SPEC message"
+assert_contains "$ERR" "apt" "missing pasta: Debian/Ubuntu install command"
+assert_contains "$ERR" "dnf" "missing pasta: Fedora install command"
+assert_contains "$ERR" "pacman" "missing pasta: Arch install command"
+assert_exit 0 env PATH=/nonexistent "$DROP" run -e n -n off -- /bin/true
+
+# ---- pasta lifetime
+
+# start_run SECONDS: start a run; sets DPID, PASTA (pids of this run's pasta) and
+# KIDS (all of drop's descendants).
+descendants() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		echo "$p"
+		descendants "$p"
+	done
+}
+start_run() { # SECONDS: how long the program runs
+	rm -f "$WORK/life.out"
+	"$DROP" run -e n -- sh -c "echo ready; exec sleep $1" </dev/null >"$WORK/life.out" 2>"$WORK/life.err" &
+	DPID=$!
+	_t_bg_pids="${_t_bg_pids:-} $DPID"
+	wait_for 15 grep -q ready "$WORK/life.out" || diag "run did not start: $(cat "$WORK/life.err")"
+	KIDS=$(descendants "$DPID" | tr '\n' ' ')
+	PASTA=
+	local p cmd k
+	for p in $(pgrep -u "$TEST_UID" '^(pasta|passt)'); do
+		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+		case " $KIDS " in *" $p "*) PASTA="$PASTA $p" && continue ;; esac
+		case $cmd in *"$HOME/"*) PASTA="$PASTA $p" && continue ;; esac
+		for k in $KIDS; do
+			[[ $cmd =~ (^|[ /])$k([ /]|$) ]] && PASTA="$PASTA $p" && break
+		done
+	done
+	[ -n "$PASTA" ] || diag "pasta processes: $(pgrep -a -u "$TEST_UID" '^(pasta|passt)')" "drop's descendants: $KIDS"
+}
+all_gone() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && return 1
+	done
+	return 0
+}
+
+start_run 2
+check "a pasta process runs for an isolated run" test -n "$PASTA"
+wait "$DPID" 2>/dev/null
+# shellcheck disable=SC2086
+check "pasta is gone within 2 s after drop exits" wait_for 2 all_gone $PASTA
+
+start_run 30
+check "a pasta process runs (SIGKILL case)" test -n "$PASTA"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+# shellcheck disable=SC2086
+check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 all_gone $PASTA
+# shellcheck disable=SC2086
+check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 all_gone $KIDS
+
+done_testing
