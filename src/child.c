@@ -1,10 +1,12 @@
 /* child.c: the process inside the new namespaces: receives the setup, builds the sandbox, becomes pid 1. */
 #include "child.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "child-caps.h"
@@ -162,6 +165,21 @@ static int exec_command(const struct drop_setup *s, struct drop_err *err)
 	return err_sys(err, DROP_ENOEXEC, "%s", cmd);
 }
 
+/* Also the real-time signals glibc keeps to itself: an ignored one would be inherited by the program. */
+static void reset_signal_dispositions(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = { 0 };
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
 /* No inherited fd but 0-2 reaches the program; the socket is close-on-exec and reports exec failures. */
 static void close_all_but_stdio_and(int keep)
 {
@@ -177,8 +195,7 @@ __attribute__((noreturn)) static void run_program(struct child *c)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	reset_signal_dispositions();
 	if (take_terminal(c, &err) < 0 || install_stdio(c, &err) < 0)
 		goto fail;
 	close_all_but_stdio_and(c->args->sock);
@@ -208,6 +225,30 @@ static void close_inherited_stdio(struct child *c)
 		close(c->pty_slave);
 }
 
+/*
+ * clone() copied every fd of the parent, including the parent's own ends of
+ * the stdio pipes: pid 1 never execs, so it must close them itself or the
+ * program would never see EOF on its stdin.
+ */
+static void close_inherited_fds(const struct child_args *args)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool keep = fd <= 2 || fd == args->sock || fd == dirfd(d) || de->d_name[0] == '.';
+
+		for (int i = 0; i < 3 && !keep; i++)
+			keep = fd == args->stdio[i];
+		if (!keep)
+			close(fd);
+	}
+	closedir(d);
+}
+
 void child_main(const struct child_args *args)
 {
 	struct child c = { .args = args, .pty_slave = -1 };
@@ -217,6 +258,7 @@ void child_main(const struct child_args *args)
 
 	/* Dies with the parent, even when the parent is SIGKILLed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close_inherited_fds(args);
 	if (receive_setup(&c, &err) < 0 || loopback_up(&c.setup, &err) < 0 || fs_build_root(&c.setup, &err) < 0 ||
 	    make_pty(&c, &err) < 0 ||
 	    wait_for_go(&c, &err) < 0)

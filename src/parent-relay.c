@@ -53,7 +53,8 @@ struct pipe_dir {
 
 static void dir_close_src(struct pipe_dir *d)
 {
-	if (d->src >= 0)
+	/* The host's own stdio stays open: drop still writes its messages there. */
+	if (d->src > STDERR_FILENO)
 		close(d->src);
 	d->src = -1;
 	d->eof = true;

@@ -143,8 +143,9 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	args.sock = pair[1];
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
-	/* Only root can shed supplementary groups; in a user namespace setgroups is denied. */
-	if (getuid() == 0 && setgroups(0, NULL) < 0)
+	/* Only real root can shed supplementary groups (a namespaced root may be denied
+	 * setgroups too); everyone else keeps them, unmapped, as drop.1 explains. */
+	if (getuid() == 0 && setgroups(0, NULL) < 0 && errno != EPERM)
 		return err_sys(err, DROP_ESETUP, "setgroups");
 	p->pid = sys_clone_ns(clone_flags(&p->setup), &p->pidfd);
 	if (p->pid < 0)

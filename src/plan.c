@@ -109,6 +109,14 @@ static int apply_sets(struct strv *env, const struct cfg_values *sets, char *con
 	return 0;
 }
 
+/* HOME, USER and LOGNAME are the outside values, whatever [env] says. */
+static const char *logname(const struct plan_input *in)
+{
+	const char *v = host_getenv(in->host_env, "LOGNAME", 7);
+
+	return v && *v ? v : in->paths->user;
+}
+
 static int build_env(const struct plan_input *in, struct drop_setup *setup)
 {
 	const struct drop_config *c = in->config;
@@ -119,7 +127,7 @@ static int build_env(const struct plan_input *in, struct drop_setup *setup)
 	    apply_sets(&env, &c->key[CFG_ENV_SET], in->host_env) < 0 ||
 	    env_put(&env, "HOME", in->paths->home) < 0 ||
 	    env_put(&env, "USER", in->paths->user) < 0 ||
-	    env_put(&env, "LOGNAME", in->paths->user) < 0 ||
+	    env_put(&env, "LOGNAME", logname(in)) < 0 ||
 	    !(setup->envp = strv_steal(&env))) {
 		strv_clear(&env);
 		return -1;
