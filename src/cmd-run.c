@@ -257,8 +257,64 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 	return rc < 0 ? err->status : rc;
 }
 
+/* SPEC 2.3: the profile named after the program, else "default" with a notice. */
+static char *program_profile(struct cmd_ctx *ctx, const char *program, struct drop_err *err)
+{
+	autofree char *own = profile_find(&ctx->paths, program);
+	autofree char *fallback = NULL;
+
+	if (own)
+		return strdup(program);
+	fallback = profile_find(&ctx->paths, "default");
+	if (!fallback) {
+		err_set(err, DROP_ESETUP, "no profile '%s' and no 'default' profile in %s/profiles or %s/profiles",
+			program, ctx->paths.config_dir, ctx->paths.sysconf_dir);
+		return NULL;
+	}
+	log_at(ctx->verbosity, V_NORMAL, "no profile for '%s', using the default profile", program);
+	return strdup("default");
+}
+
 int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
-	return err_set(err, DROP_ESETUP, "'%s' is not a drop command, and app profiles are not supported yet; see 'drop --help'",
-		       argv[0]);
+	const char *slash = strrchr(argv[0], '/');
+	const char *id = slash ? slash + 1 : argv[0];
+	autofree char *profile = NULL;
+	autofree char *config = NULL;
+	autofree char *base = NULL;
+	autofree char **run_argv = NULL;
+	bool created = false;
+	int n = 0;
+	int status;
+
+	if (!env_id_is_valid(id))
+		return err_set(err, DROP_ESETUP, "invalid environment id '%s'", id), DROP_ESETUP;
+	profile = program_profile(ctx, id, err);
+	if (!profile)
+		return DROP_ESETUP;
+	if (!env_exists(&ctx->paths, id)) {
+		/* As `drop init --no-cwd ID`: an app's environment never mounts the cwd. */
+		if (env_create(&ctx->paths, id, false, &config, &base, err) < 0)
+			return DROP_ESETUP;
+		created = true;
+		log_at(ctx->verbosity, V_VERBOSE, "created environment %s (config %s)", id, config);
+	}
+	run_argv = calloc((size_t)argc + 8, sizeof(char *));
+	if (!run_argv)
+		return err_sys(err, DROP_ESETUP, "out of memory"), DROP_ESETUP;
+	run_argv[n++] = "run";
+	run_argv[n++] = "-e";
+	run_argv[n++] = (char *)id;
+	run_argv[n++] = "-p";
+	run_argv[n++] = profile;
+	run_argv[n++] = "--";
+	for (int i = 0; i < argc; i++)
+		run_argv[n++] = argv[i];
+	status = cmd_run(ctx, n, run_argv, err);
+	/* A first use that failed before the program started leaves nothing behind. */
+	if (created && err->msg[0] && status == DROP_ESETUP) {
+		struct drop_err ignored = { 0 };
+		env_remove(&ctx->paths, id, &ignored);
+	}
+	return status;
 }
