@@ -259,6 +259,9 @@ void child_main(const struct child_args *args)
 	/* Dies with the parent, even when the parent is SIGKILLed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close_inherited_fds(args);
+	/* Out of the host terminal's session: only the parent decides what reaches the sandbox. */
+	setsid();
+	prctl(PR_SET_NAME, "drop-init");
 	if (receive_setup(&c, &err) < 0 || loopback_up(&c.setup, &err) < 0 || fs_build_root(&c.setup, &err) < 0 ||
 	    make_pty(&c, &err) < 0 ||
 	    wait_for_go(&c, &err) < 0)

@@ -102,15 +102,44 @@ static void forward_winsize(int from, int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/* Stopped from outside (kill -TSTP drop): give the terminal back while stopped, like ssh. */
+static void suspend_self(const struct relay_fds *fds)
+{
+	int fd = fds->term ? fds->term->fd : -1;
+
+	if (fd < 0)
+		return;
+	term_restore(fds->term);
+	kill(getpid(), SIGSTOP);
+	/* Running again: SIGCONT is pending in the signalfd, the raw mode comes back now. */
+	term_enter_raw(fds->term, fd);
+	forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+}
+
 static void handle_signal(const struct relay_fds *fds)
 {
 	struct signalfd_siginfo si;
 
 	while (read(fds->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGWINCH)
+		switch (si.ssi_signo) {
+		case SIGWINCH:
 			forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
-		else if (si.ssi_signo != SIGCHLD)
+			break;
+		case SIGTSTP:
+			if (fds->master >= 0)
+				suspend_self(fds);
+			else
+				sys_pidfd_send_signal(fds->pidfd, SIGTSTP);
+			break;
+		case SIGCONT:
+			if (fds->master < 0)
+				sys_pidfd_send_signal(fds->pidfd, SIGCONT);
+			break;
+		case SIGCHLD:
+			break;
+		default:
 			sys_pidfd_send_signal(fds->pidfd, (int)si.ssi_signo);
+		}
 	}
 }
 
@@ -202,6 +231,7 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 	struct relay r = { .n = 0 };
 	struct pollfd pfd[8];
 	bool child_done = false;
+	bool hup_sent = false;
 	size_t first_output;
 
 	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
@@ -228,6 +258,11 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 		if (pfd[sig_idx].revents & POLLIN)
 			handle_signal(fds);
 		relay_step(&r, pfd, sig_idx);
+		if (fds->tty_in >= 0 && r.n > 0 && r.dirs[0].src < 0 && !hup_sent) {
+			/* The host terminal hung up: the sandbox's session hangs up too. */
+			sys_pidfd_send_signal(fds->pidfd, SIGHUP);
+			hup_sent = true;
+		}
 	}
 	for (size_t i = 0; i < r.n; i++) {
 		dir_close_src(&r.dirs[i]);

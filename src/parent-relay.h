@@ -26,6 +26,7 @@ struct relay_fds {
 	int stderr_pipe;      /* read end of the program's non-tty stderr, -1 if none */
 	int pidfd;            /* the sandbox's pid 1 */
 	int sigfd;            /* signalfd of the signals drop forwards */
+	struct term_state *term;  /* restored while drop is stopped, re-entered on SIGCONT */
 };
 
 /*

@@ -42,7 +42,8 @@ struct parent {
 	struct term_state term;
 };
 
-static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD };
+static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD,
+				       SIGTSTP, SIGCONT };
 
 static enum stream_kind classify_stream(int fd)
 {
@@ -258,6 +259,7 @@ static int relay(struct parent *p, struct drop_err *err)
 		.stderr_pipe = steal_fd(&p->our_end[2]),
 		.pidfd = p->pidfd,
 		.sigfd = p->sigfd,
+		.term = &p->term,
 	};
 
 	return relay_run(&fds, err);
