@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
@@ -247,6 +248,52 @@ static void close_inherited_fds(const struct child_args *args)
 			close(fd);
 	}
 	closedir(d);
+}
+
+static int join_namespaces(const int *ns_fds, int n, struct drop_err *err)
+{
+	/* The user namespace first: it grants the capabilities the other setns calls need. */
+	for (int i = 0; i < n; i++)
+		if (setns(ns_fds[i], 0) < 0)
+			return err_sys(err, DROP_ESETUP, "cannot join the instance's namespaces");
+	return 0;
+}
+
+/*
+ * drop enter. This process joins the namespaces; joining a pid namespace only
+ * affects children, so the program runs in a child, and this process stays
+ * outside the pid namespace as its supervisor, the way pid 1 is for drop run.
+ */
+void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
+{
+	struct child c = { .args = args, .pty_slave = -1 };
+	struct drop_err err = { 0 };
+	sigset_t old;
+	pid_t program;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setsid();
+	if (join_namespaces(ns_fds, n_ns, &err) < 0)
+		fail_setup(&c, &err);
+	close_inherited_fds(args);
+	init_block_signals(&old);
+	program = fork();
+	if (program < 0) {
+		err_sys(&err, DROP_ESETUP, "cannot start the program");
+		fail_setup(&c, &err);
+	}
+	if (program == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (receive_setup(&c, &err) < 0 || chdir("/") < 0 || make_pty(&c, &err) < 0 ||
+		    wait_for_go(&c, &err) < 0)
+			fail_setup(&c, &err);
+		run_program(&c);
+	}
+	prctl(PR_SET_DUMPABLE, 0);
+	close_inherited_stdio(&c);
+	close(args->sock);
+	caps_drop_all(&err);
+	_exit(init_supervise(program));
 }
 
 void child_main(const struct child_args *args)

@@ -10,5 +10,7 @@ struct child_args {
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */
 __attribute__((noreturn)) void child_main(const struct child_args *args);
+/* drop enter: join the namespaces in ns_fds (user first), then run the program like child_main. */
+__attribute__((noreturn)) void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns);
 
 #endif

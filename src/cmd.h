@@ -23,10 +23,13 @@ struct cmd_entry {
 
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_enter(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_rm(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_ps(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 
 /* Shared by commands that take "-h/--help" and nothing else they don't know. */
 int cmd_usage_error(struct drop_err *err, const char *usage);

@@ -62,7 +62,7 @@ int instance_create(const struct drop_paths *p, const char *id, struct instance 
 	return 0;
 }
 
-int instance_write_info(const struct instance *inst, pid_t pid, char *const argv[])
+int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[])
 {
 	autofree char *path = instance_file(inst, "info");
 	char buf[4096];
@@ -70,8 +70,8 @@ int instance_write_info(const struct instance *inst, pid_t pid, char *const argv
 
 	if (!path)
 		return -1;
-	len = (size_t)snprintf(buf, sizeof(buf), "pid=%d\nstarted=%lld\ncommand=", (int)pid,
-			       (long long)time(NULL));
+	len = (size_t)snprintf(buf, sizeof(buf), "pid=%d\nuserns=%lu\nstarted=%lld\ncommand=", (int)pid,
+			       userns, (long long)time(NULL));
 	for (size_t i = 0; argv[i] && len < sizeof(buf) - 2; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "", argv[i]);
 	if (len > sizeof(buf) - 2)
@@ -187,4 +187,106 @@ static bool clean_if_stale(const char *dir, const char *name, void *ctx)
 void instance_clean_stale(const struct drop_paths *p)
 {
 	instance_each(p, clean_if_stale, NULL);
+}
+
+/* ---- listing for drop ps ---- */
+
+struct info_list {
+	struct instance_info *v;
+	size_t n, cap;
+	bool oom;
+};
+
+/* "ID-NNNN" -> "ID": the env id is everything before the last '-'. */
+static char *env_of_instance(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+
+	return dash ? strndup(name, (size_t)(dash - name)) : strdup(name);
+}
+
+static void parse_info(struct instance_info *inf, const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (!strncmp(line, "pid=", 4))
+			inf->pid = (pid_t)strtol(line + 4, NULL, 10);
+		else if (!strncmp(line, "userns=", 7))
+			inf->userns = strtoul(line + 7, NULL, 10);
+		else if (!strncmp(line, "started=", 8))
+			inf->started = strtoll(line + 8, NULL, 10);
+		else if (!strncmp(line, "command=", 8) && !inf->command)
+			inf->command = strndup(line + 8, len - 8);
+		line = end ? end + 1 : NULL;
+	}
+}
+
+static void instance_info_free_one(struct instance_info *inf)
+{
+	free(inf->name);
+	free(inf->env);
+	free(inf->command);
+}
+
+void instance_info_free(struct instance_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		instance_info_free_one(&v[i]);
+	free(v);
+}
+
+static bool collect_running(const char *dir, const char *name, void *ctx)
+{
+	struct info_list *l = ctx;
+	autofree char *info = NULL;
+	autofree char *text = NULL;
+	struct instance_info *inf;
+
+	if (!instance_locked(dir))
+		return false;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct instance_info *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return l->oom = true;
+		l->v = nv;
+		l->cap = cap;
+	}
+	inf = &l->v[l->n];
+	memset(inf, 0, sizeof(*inf));
+	inf->name = strdup(name);
+	inf->env = env_of_instance(name);
+	if (!inf->name || !inf->env) {
+		instance_info_free_one(inf);
+		return l->oom = true;
+	}
+	l->n++;
+	info = path_join(dir, "info");
+	text = info ? read_file(info, 8192) : NULL;
+	if (text)
+		parse_info(inf, text);
+	return false;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct instance_info *)a)->name, ((const struct instance_info *)b)->name);
+}
+
+int instance_list(const struct drop_paths *p, struct instance_info **out, size_t *n, struct drop_err *err)
+{
+	struct info_list l = { 0 };
+
+	instance_each(p, collect_running, &l);
+	if (l.oom) {
+		instance_info_free(l.v, l.n);
+		return err_set(err, DROP_FAIL, "out of memory");
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
+	*out = l.v;
+	*n = l.n;
+	return 0;
 }

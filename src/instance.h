@@ -17,8 +17,8 @@ struct instance {
 /* Create and lock a fresh instance directory for env id. */
 int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
 		    struct drop_err *err);
-/* Record the sandbox's pid 1 (host pid) and the command, for drop ps / enter. */
-int instance_write_info(const struct instance *inst, pid_t pid, char *const argv[]);
+/* Record the sandbox's pid 1 (host pid), its user namespace (inode) and the command, for ps and enter. */
+int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[]);
 /* Remove the directory and drop the lock. Safe on a zeroed struct. */
 void instance_destroy(struct instance *inst);
 /* Path of a file in the instance dir; malloc'd. */
@@ -27,5 +27,19 @@ char *instance_file(const struct instance *inst, const char *name);
 bool instance_env_running(const struct drop_paths *p, const char *id);
 /* Remove instance directories whose lock is free, killing a recorded pasta that is still ours. */
 void instance_clean_stale(const struct drop_paths *p);
+
+/* A running instance as drop ps shows it; fields of an info file not written yet stay 0/NULL. */
+struct instance_info {
+	char *name;       /* ID-NNNN, owned */
+	char *env;        /* ID, owned */
+	pid_t pid;        /* host pid of the sandbox's pid 1, 0 if unknown */
+	unsigned long userns; /* inode of its user namespace, 0 if unknown */
+	long long started;/* seconds since the epoch, 0 if unknown */
+	char *command;    /* owned, NULL if unknown */
+};
+
+/* The running instances (lock held), sorted by name; *out is owned by the caller. */
+int instance_list(const struct drop_paths *p, struct instance_info **out, size_t *n, struct drop_err *err);
+void instance_info_free(struct instance_info *v, size_t n);
 
 #endif

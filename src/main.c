@@ -10,9 +10,12 @@
 static const struct cmd_entry commands[] = {
 	{ "init", cmd_init, "drop init [ENV_ID] [--no-cwd]" },
 	{ "run", cmd_run, "drop run [OPTIONS] [--] [COMMAND [ARG...]]" },
+	{ "enter", cmd_enter, "drop enter [-e ENV_ID | INSTANCE] [--] [COMMAND [ARG...]]" },
 	{ "ls", cmd_ls, "drop ls" },
 	{ "rm", cmd_rm, "drop rm ENV_ID" },
 	{ "show-config", cmd_show_config, "drop show-config [-e ENV_ID | -p PROFILE]" },
+	{ "ps", cmd_ps, "drop ps" },
+	{ "doctor", cmd_doctor, "drop doctor" },
 };
 
 static void print_help(FILE *out)

@@ -132,10 +132,12 @@ static unsigned long clone_flags(const struct drop_setup *s)
 	return flags;
 }
 
+/* For drop run, a clone into new namespaces; for drop enter, a plain fork whose child joins them. */
 static int spawn_child(struct parent *p, struct drop_err *err)
 {
 	int pair[2];
 	struct child_args args;
+	const struct join_target *join = p->in->join;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
 		return err_sys(err, DROP_ESETUP, "socketpair");
@@ -148,11 +150,13 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	 * setgroups too); everyone else keeps them, unmapped, as drop.1 explains. */
 	if (getuid() == 0 && setgroups(0, NULL) < 0 && errno != EPERM)
 		return err_sys(err, DROP_ESETUP, "setgroups");
-	p->pid = sys_clone_ns(clone_flags(&p->setup), &p->pidfd);
+	p->pid = sys_clone_ns(join ? 0 : clone_flags(&p->setup), &p->pidfd);
 	if (p->pid < 0)
-		return userns_error(err);
+		return join ? err_sys(err, DROP_ESETUP, "fork") : userns_error(err);
 	if (p->pid == 0) {
 		close(pair[0]);
+		if (join)
+			child_join_main(&args, join->fd, NS_COUNT);
 		child_main(&args);
 	}
 	close(p->child_sock);
@@ -163,6 +167,17 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 		p->child_end[fd] = -1;
 	}
 	return 0;
+}
+
+/* The instance's identity for drop enter: a recycled pid cannot carry the same user namespace. */
+static void record_identity(struct parent *p)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)p->pid);
+	if (stat(path, &st) == 0)
+		instance_write_info(p->in->instance, p->pid, (unsigned long)st.st_ino, p->setup.argv);
 }
 
 static int write_proc_file(pid_t pid, const char *name, const char *text, struct drop_err *err)
@@ -314,9 +329,10 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
 		goto out;
 	read_winsize(&p);
-	if (spawn_child(&p, err) < 0 || write_id_maps(&p, err) < 0)
+	if (spawn_child(&p, err) < 0 || (!in->join && write_id_maps(&p, err) < 0))
 		goto out;
-	instance_write_info(in->instance, p.pid, p.setup.argv);
+	if (!in->join)
+		record_identity(&p);
 	if (handshake(&p, err) < 0 || start_program(&p, err) < 0)
 		goto out;
 	status = relay(&p, err);

@@ -7,11 +7,18 @@
 #include "log.h"
 #include "proto.h"
 
+/* drop enter: the namespaces of a running instance, opened and verified by the caller. */
+enum ns_index { NS_USER, NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_COUNT };
+struct join_target {
+	int fd[NS_COUNT];
+};
+
 struct parent_input {
 	const struct drop_setup *setup;       /* stdio modes and window size are filled in by parent_run */
 	const struct drop_settings *settings;
 	struct instance *instance;
 	const char *pasta;                    /* pasta binary, NULL unless net is isolated */
+	const struct join_target *join;       /* enter a running instance instead of making one */
 	int verbosity;
 };
 
