@@ -22,10 +22,10 @@
 #include "child-caps.h"
 #include "child-fs.h"
 #include "child-init.h"
-#include "child-seccomp.h"
 #include "cleanup.h"
 #include "config.h"
 #include "proto.h"
+#include "seccomp-policy.h"
 #include "sys.h"
 #include "util.h"
 
@@ -33,6 +33,8 @@ struct child {
 	const struct child_args *args;
 	struct drop_setup setup;
 	int pty_slave;
+	uint8_t *filters;   /* compiled seccomp filters, from the GO message */
+	size_t filters_len;
 };
 
 static int receive_setup(struct child *c, struct drop_err *err)
@@ -74,16 +76,15 @@ static int make_pty(struct child *c, struct drop_err *err)
 	return proto_send(c->args->sock, MSG_PTY, NULL, 0, master, err);
 }
 
+/* GO carries the seccomp filters the parent compiled while we built the filesystem. */
 static int wait_for_go(struct child *c, struct drop_err *err)
 {
-	autofree uint8_t *body = NULL;
 	enum proto_type type;
-	size_t len = 0;
 	int fd = -1;
 
 	if (proto_send(c->args->sock, MSG_READY, NULL, 0, -1, err) < 0)
 		return -1;
-	if (proto_recv(c->args->sock, 1u << MSG_GO, &type, &body, &len, &fd, err) < 0)
+	if (proto_recv(c->args->sock, 1u << MSG_GO, &type, &c->filters, &c->filters_len, &fd, err) < 0)
 		return -1;
 	if (fd >= 0)
 		close(fd);
@@ -201,12 +202,26 @@ __attribute__((noreturn)) static void run_program(struct child *c)
 		goto fail;
 	close_all_but_stdio_and(c->args->sock);
 	enter_workdir(&c->setup);
-	if (caps_drop_all(&err) < 0 || seccomp_install(&c->setup, &err) < 0)
+	if (caps_drop_all(&err) < 0 || seccomp_load_blob(c->filters, c->filters_len, &err) < 0)
 		goto fail;
 	exec_command(&c->setup, &err);
 fail:
 	proto_send_error(c->args->sock, &err);
 	_exit(err.status ? err.status : DROP_ESETUP);
+}
+
+/*
+ * The parent learns the status from pid 1 itself and need not wait for the
+ * kernel to tear the namespaces down after it (as bubblewrap does); the
+ * pidfd stays the fallback when pid 1 is killed.
+ */
+__attribute__((noreturn)) static void exit_reporting(const struct child_args *args, int status)
+{
+	uint8_t buf[4] = { (uint8_t)(status >> 24), (uint8_t)(status >> 16), (uint8_t)(status >> 8), (uint8_t)status };
+
+	if (write(args->status_fd, buf, sizeof(buf)) < 0)
+		_exit(status);
+	_exit(status);
 }
 
 __attribute__((noreturn)) static void fail_setup(struct child *c, struct drop_err *err)
@@ -240,7 +255,7 @@ static void close_inherited_fds(const struct child_args *args)
 		return;
 	while ((de = readdir(d))) {
 		int fd = atoi(de->d_name);
-		bool keep = fd <= 2 || fd == args->sock || fd == dirfd(d) || de->d_name[0] == '.';
+		bool keep = fd <= 2 || fd == args->sock || fd == args->status_fd || fd == dirfd(d) || de->d_name[0] == '.';
 
 		for (int i = 0; i < 3 && !keep; i++)
 			keep = fd == args->stdio[i];
@@ -293,7 +308,7 @@ void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 	close_inherited_stdio(&c);
 	close(args->sock);
 	caps_drop_all(&err);
-	_exit(init_supervise(program));
+	exit_reporting(args, init_supervise(program));
 }
 
 void child_main(const struct child_args *args)
@@ -328,5 +343,5 @@ void child_main(const struct child_args *args)
 	close_inherited_stdio(&c);
 	close(args->sock);
 	caps_drop_all(&err);
-	_exit(init_supervise(program));
+	exit_reporting(args, init_supervise(program));
 }

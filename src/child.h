@@ -6,6 +6,7 @@
 struct child_args {
 	int sock;          /* socketpair end */
 	int stdio[3];      /* pipe end to install on fd i, -1 when fd i is a tty or /dev/null */
+	int status_fd;     /* pid 1 writes the program's exit status here (u32, big-endian) */
 };
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */

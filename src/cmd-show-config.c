@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "child-seccomp.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
 #include "env.h"
 #include "load.h"
+#include "seccomp-policy.h"
 #include "sys.h"
 #include "util.h"
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -169,7 +170,7 @@ static void relay_add(struct relay *r, int src, int dst, bool close_dst)
 
 /* Build the poll set: read only when the buffer is empty (backpressure), write when it is not. */
 static nfds_t relay_pollset(struct relay *r, const struct relay_fds *fds, struct pollfd *pfd, bool child_done,
-			    nfds_t *sig_idx)
+			    nfds_t *sig_idx, nfds_t *status_idx)
 {
 	nfds_t n = 0;
 
@@ -182,8 +183,11 @@ static nfds_t relay_pollset(struct relay *r, const struct relay_fds *fds, struct
 	}
 	*sig_idx = n;
 	pfd[n++] = (struct pollfd){ .fd = fds->sigfd, .events = POLLIN };
-	if (!child_done)
+	*status_idx = n;
+	if (!child_done) {
+		pfd[n++] = (struct pollfd){ .fd = fds->status_fd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = fds->pidfd, .events = POLLIN };
+	}
 	return n;
 }
 
@@ -215,6 +219,16 @@ static bool outputs_open(const struct relay *r, size_t first_output)
 	return false;
 }
 
+/* pid 1's own report: 4 bytes, big-endian. Anything else means it died without reporting. */
+static int read_reported_status(int fd)
+{
+	uint8_t buf[4];
+
+	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
+		return -1;
+	return (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]) & 0xff;
+}
+
 static int wait_status(int pidfd)
 {
 	siginfo_t si = { 0 };
@@ -232,6 +246,7 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 	struct pollfd pfd[8];
 	bool child_done = false;
 	bool hup_sent = false;
+	int reported = -1;
 	size_t first_output;
 
 	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
@@ -244,8 +259,8 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
 	/* Until pid 1 is gone and every output stream has hit EOF: the last bytes always arrive. */
 	while (!child_done || outputs_open(&r, first_output)) {
-		nfds_t sig_idx;
-		nfds_t n = relay_pollset(&r, fds, pfd, child_done, &sig_idx);
+		nfds_t sig_idx, status_idx;
+		nfds_t n = relay_pollset(&r, fds, pfd, child_done, &sig_idx, &status_idx);
 		bool was_done = child_done;
 
 		if (poll(pfd, n, -1) < 0) {
@@ -253,7 +268,11 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 				continue;
 			return err_sys(err, DROP_ESETUP, "poll");
 		}
-		if (!was_done && pfd[n - 1].revents)
+		if (!was_done && pfd[status_idx].revents) {
+			reported = read_reported_status(fds->status_fd);
+			child_done = true;
+		}
+		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
 		if (pfd[sig_idx].revents & POLLIN)
 			handle_signal(fds);
@@ -270,5 +289,5 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 	}
 	if (fds->master >= 0)
 		close(fds->master);
-	return wait_status(fds->pidfd);
+	return reported >= 0 ? reported : wait_status(fds->pidfd);
 }

@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "parent-net.h"
 #include "parent-relay.h"
+#include "seccomp-policy.h"
 #include "sys.h"
 
 enum stream_kind { STREAM_TTY, STREAM_NULL, STREAM_PIPE };
@@ -33,6 +34,7 @@ struct parent {
 	int our_end[3];                   /* pipe ends the relay uses */
 	int sock;
 	int child_sock;
+	int status_pipe[2];               /* pid 1 reports the program's exit status */
 	pid_t pid;
 	int pidfd;
 	int pty_master;
@@ -40,6 +42,7 @@ struct parent {
 	sigset_t old_mask;
 	struct net net;
 	struct term_state term;
+	struct seccomp_blob filters;
 };
 
 static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD,
@@ -144,6 +147,9 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	p->sock = pair[0];
 	p->child_sock = pair[1];
 	args.sock = pair[1];
+	if (pipe2(p->status_pipe, O_CLOEXEC) < 0)
+		return err_sys(err, DROP_ESETUP, "pipe");
+	args.status_fd = p->status_pipe[1];
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -161,6 +167,8 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	}
 	close(p->child_sock);
 	p->child_sock = -1;
+	close(p->status_pipe[1]);
+	p->status_pipe[1] = -1;
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)
 			close(p->child_end[fd]);
@@ -233,6 +241,9 @@ static int handshake(struct parent *p, struct drop_err *err)
 		return -1;
 	if (p->in->pasta && net_start(&p->net, p->in->pasta, p->in->settings, p->pid, p->in->instance->dir, err) < 0)
 		return -1;
+	/* Compiled while the child builds the filesystem, off the critical path. */
+	if (seccomp_compile(&p->setup, &p->filters, err) < 0)
+		return -1;
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
 		return -1;
 	p->pty_master = fd;
@@ -253,7 +264,7 @@ static int start_program(struct parent *p, struct drop_err *err)
 
 	if (p->setup.tty_mask & 1u)
 		term_enter_raw(&p->term, STDIN_FILENO);
-	if (proto_send(p->sock, MSG_GO, NULL, 0, -1, err) < 0)
+	if (proto_send(p->sock, MSG_GO, p->filters.data, p->filters.len, -1, err) < 0)
 		return -1;
 	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0)
 		return 0;
@@ -273,6 +284,7 @@ static int relay(struct parent *p, struct drop_err *err)
 		.stdout_pipe = steal_fd(&p->our_end[1]),
 		.stderr_pipe = steal_fd(&p->our_end[2]),
 		.pidfd = p->pidfd,
+		.status_fd = p->status_pipe[0],
 		.sigfd = p->sigfd,
 		.term = &p->term,
 	};
@@ -295,6 +307,7 @@ static void reap_child(struct parent *p)
 static void parent_cleanup(struct parent *p)
 {
 	term_restore(&p->term);
+	seccomp_blob_free(&p->filters);
 	net_stop(&p->net);
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)
@@ -308,6 +321,9 @@ static void parent_cleanup(struct parent *p)
 		close(p->sock);
 	if (p->child_sock >= 0)
 		close(p->child_sock);
+	for (int i = 0; i < 2; i++)
+		if (p->status_pipe[i] >= 0)
+			close(p->status_pipe[i]);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	if (p->sigfd >= 0)
@@ -317,7 +333,7 @@ static void parent_cleanup(struct parent *p)
 
 int parent_run(const struct parent_input *in, struct drop_err *err)
 {
-	struct parent p = { .in = in, .setup = *in->setup, .sock = -1, .child_sock = -1, .pid = -1,
+	struct parent p = { .in = in, .setup = *in->setup, .sock = -1, .child_sock = -1, .status_pipe = { -1, -1 }, .pid = -1,
 			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .term = { .fd = -1 } };
 	int status = -1;
 

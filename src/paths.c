@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ static int fill_identity(struct drop_paths *p, struct drop_err *err)
 {
 	const char *home = getenv("HOME");
 	const char *user = getenv("USER");
-	struct passwd *pw = getpwuid(p->uid);
+	bool complete = home && home[0] == '/' && user && *user;
+	/* The passwd lookup (NSS, files) is only worth it when the environment lacks something. */
+	struct passwd *pw = complete ? NULL : getpwuid(p->uid);
 
 	if ((!home || home[0] != '/') && pw)
 		home = pw->pw_dir;

@@ -1,5 +1,5 @@
-/* child-seccomp.c: the seccomp policy (a readable deny table) built and loaded with libseccomp. */
-#include "child-seccomp.h"
+/* seccomp-policy.c: the seccomp policy (a readable deny table), compiled to BPF by the parent, loaded by the child. */
+#include "seccomp-policy.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Which calls a rule matches. */
 enum match {
@@ -173,49 +175,149 @@ static int add_arches(scmp_filter_ctx ctx)
 	return 0;
 }
 
-/*
- * libseccomp 2.5 refuses syscall numbers it has no name for on the compat
- * ABIs, so those go into a second, hand-written classic BPF filter; the
- * kernel applies both. Numbers from 424 on are the same on every ABI, and
- * x32 adds its marker bit.
- */
-#define X32_BIT 0x40000000u
-#define MAX_NUMBERED 8
+/* ---- the blob: filters serialised in a fixed byte order ---- */
 
-static int install_numbered(const struct drop_setup *s, struct drop_err *err)
+#define MAX_FILTER_INSNS 4096  /* the kernel's BPF_MAXINSNS */
+#define INSN_SIZE 8
+
+static int blob_append(struct seccomp_blob *b, const struct sock_filter *insns, size_t n)
 {
-	struct sock_filter prog[8 + 4 * MAX_NUMBERED];
-	uint32_t nrs[MAX_NUMBERED];
-	size_t n = 0, len = 0;
+	size_t need = 4 + n * INSN_SIZE;
+	uint8_t *p = realloc(b->data, b->len + need);
 
-	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]) && n < MAX_NUMBERED; i++)
-		if (policy[i].nr >= 0 && seccomp_syscall_resolve_name(policy[i].name) == __NR_SCMP_ERROR &&
-		    rule_applies(&policy[i], policy[i].nr, s))
-			nrs[n++] = (uint32_t)policy[i].nr;
-	if (n == 0)
-		return 0;
-	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	for (size_t i = 0; i < n; i++) {
-		/* Each number is checked plain and with the x32 bit: both ABIs carry it. */
-		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], 0, 1);
-		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[i] | X32_BIT, 0, 1);
-		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	}
-	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	{
-		struct sock_fprog fprog = { .len = (unsigned short)len, .filter = prog };
-		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
-			return err_sys(err, DROP_ESETUP, "cannot load the numbered seccomp filter");
+	if (!p)
+		return -1;
+	b->data = p;
+	p += b->len;
+	b->len += need;
+	p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
+	p += 4;
+	for (size_t i = 0; i < n; i++, p += INSN_SIZE) {
+		p[0] = (uint8_t)(insns[i].code >> 8), p[1] = (uint8_t)insns[i].code;
+		p[2] = insns[i].jt, p[3] = insns[i].jf;
+		p[4] = (uint8_t)(insns[i].k >> 24), p[5] = (uint8_t)(insns[i].k >> 16);
+		p[6] = (uint8_t)(insns[i].k >> 8), p[7] = (uint8_t)insns[i].k;
 	}
 	return 0;
 }
 
-int seccomp_install(const struct drop_setup *s, struct drop_err *err)
+void seccomp_blob_free(struct seccomp_blob *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int seccomp_load_blob(const uint8_t *data, size_t len, struct drop_err *err)
+{
+	struct sock_filter *insns = NULL;
+	size_t off = 0;
+
+	while (off < len) {
+		uint32_t n;
+		struct sock_fprog prog;
+
+		if (len - off < 4 || (n = get_be32(data + off)) == 0 || n > MAX_FILTER_INSNS ||
+		    (len - off - 4) / INSN_SIZE < n)
+			return free(insns), err_set(err, DROP_ESETUP, "malformed seccomp filter from the parent");
+		off += 4;
+		free(insns);
+		insns = calloc(n, sizeof(*insns));
+		if (!insns)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		for (uint32_t i = 0; i < n; i++, off += INSN_SIZE) {
+			insns[i].code = (uint16_t)(data[off] << 8 | data[off + 1]);
+			insns[i].jt = data[off + 2];
+			insns[i].jf = data[off + 3];
+			insns[i].k = get_be32(data + off + 4);
+		}
+		prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = insns };
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
+			free(insns);
+			return err_sys(err, DROP_ESETUP, "cannot load the seccomp filter");
+		}
+	}
+	free(insns);
+	return 0;
+}
+
+/* libseccomp writes BPF to an fd; a memfd brings it back into memory. */
+static int export_filter(scmp_filter_ctx ctx, struct seccomp_blob *out, struct drop_err *err)
+{
+	int fd = memfd_create("drop-seccomp", MFD_CLOEXEC);
+	struct sock_filter *insns = NULL;
+	off_t size;
+	int rc = -1;
+
+	if (fd < 0)
+		return err_sys(err, DROP_ESETUP, "memfd_create");
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0) {
+		errno = -rc;
+		err_sys(err, DROP_ESETUP, "cannot compile the seccomp filter");
+		goto out;
+	}
+	rc = -1;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % INSN_SIZE || size / INSN_SIZE > MAX_FILTER_INSNS ||
+	    !(insns = malloc((size_t)size)) || pread(fd, insns, (size_t)size, 0) != size) {
+		err_sys(err, DROP_ESETUP, "cannot read back the seccomp filter");
+		goto out;
+	}
+	if (blob_append(out, insns, (size_t)size / INSN_SIZE) < 0) {
+		err_sys(err, DROP_ESETUP, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(insns);
+	close(fd);
+	return rc;
+}
+
+/*
+ * libseccomp 2.5 refuses syscall numbers it has no name for on the compat
+ * ABIs, so those go into a second, hand-written filter; the kernel applies
+ * both. Numbers from 424 on are the same on every ABI, and x32 adds its
+ * marker bit.
+ */
+#define X32_BIT 0x40000000u
+#define MAX_NUMBERED 8
+
+static int compile_numbered(const struct drop_setup *s, struct seccomp_blob *out, struct drop_err *err)
+{
+	struct sock_filter prog[2 + 4 * MAX_NUMBERED];
+	size_t len = 0;
+
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]) && len < 1 + 4 * MAX_NUMBERED; i++) {
+		const struct deny_rule *r = &policy[i];
+		uint32_t nr = (uint32_t)r->nr;
+
+		if (r->nr < 0 || seccomp_syscall_resolve_name(r->name) != __NR_SCMP_ERROR || !rule_applies(r, r->nr, s))
+			continue;
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr | X32_BIT, 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
+	}
+	if (len == 1)
+		return 0;
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	return blob_append(out, prog, len) < 0 ? err_sys(err, DROP_ESETUP, "out of memory") : 0;
+}
+
+int seccomp_compile(const struct drop_setup *s, struct seccomp_blob *out, struct drop_err *err)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
+	out->data = NULL;
+	out->len = 0;
 	if (!s->seccomp)
 		return 0;
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -227,19 +329,14 @@ int seccomp_install(const struct drop_setup *s, struct drop_err *err)
 		errno = -rc;
 		return err_sys(err, DROP_ESETUP, "seccomp: cannot add the compat ABIs");
 	}
-	/* no_new_privs is already set by caps_drop_all; keep libseccomp from touching it. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (add_policy(ctx, s, err) < 0 || add_user_denies(ctx, s, err) < 0) {
+	if (add_policy(ctx, s, err) < 0 || add_user_denies(ctx, s, err) < 0 || export_filter(ctx, out, err) < 0 ||
+	    compile_numbered(s, out, err) < 0) {
 		seccomp_release(ctx);
+		seccomp_blob_free(out);
 		return -1;
 	}
-	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
-	if (rc < 0) {
-		errno = -rc;
-		return err_sys(err, DROP_ESETUP, "cannot load the seccomp filter");
-	}
-	return install_numbered(s, err);
+	return 0;
 }
 
 void seccomp_describe(FILE *out, int userns, char *const *allow, char *const *deny)
