@@ -1,6 +1,7 @@
 #!/bin/bash
 # cli.sh: the command line (SPEC 2, 2.1, 2.2, 2.4, 3.1): help, usage errors,
 # environment lifecycle, id derivation, paths, show-config.
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 # ---- help, version, usage errors
@@ -170,6 +171,39 @@ set = FROM_OTHER=yes
 EOF
 assert_drop 0 run -e withc -c "$WORK/other.ini" -- sh -c 'echo "${FROM_OTHER:-no}"'
 assert_eq yes "$OUT" "-c FILE is used instead of the env config"
+
+# ---- -p PROFILE: user profiles replace system ones; merge order
+
+mkdir -p "$CONFIG_DIR/profiles" "$DROP_SYSCONF_DIR/profiles"
+printf '[env]\nset = PROF=system\nset = SYSONLY=1\n' >"$DROP_SYSCONF_DIR/profiles/sysprof.ini"
+printf '[env]\nset = PROF=system\n' >"$DROP_SYSCONF_DIR/profiles/both.ini"
+printf '[env]\nset = PROF=user\n' >"$CONFIG_DIR/profiles/both.ini"
+printf '[env]\nexpose = PATH\nset = PROF=config\n[net]\nmode = host\n' >"$WORK/prof-base.ini"
+printf '[net]\nmode = off\n' >"$CONFIG_DIR/profiles/netoff.ini"
+assert_drop 0 run -e withc -c "$WORK/prof-base.ini" -p sysprof -- sh -c 'echo "$PROF $SYSONLY"'
+assert_eq "system 1" "$OUT" "-p NAME: a system profile applies after the config file"
+assert_drop 0 run -e withc -c "$WORK/prof-base.ini" -p both -- sh -c 'echo "$PROF"'
+assert_eq "user" "$OUT" "-p NAME: the user profile replaces the system one"
+assert_drop 0 run -e withc -c "$WORK/prof-base.ini" -p netoff -- ls /sys/class/net
+assert_eq "lo" "$OUT" "-p NAME: profile scalars override the config file"
+assert_drop 0 run -e withc -c "$WORK/prof-base.ini" -p netoff -n isolated -- ls /sys/class/net
+assert_ne "lo" "$OUT" "command-line flags override profiles"
+assert_drop 125 run -e withc -p no-such-profile -- true
+assert_match "$ERR" "^drop: .*no-such-profile" "-p with an unknown profile names it"
+
+# ---- rm refuses while an instance runs
+
+make_env busy
+"$DROP" run -e busy -- sh -c 'echo ready; exec sleep 20' </dev/null >"$WORK/busy.out" 2>&1 &
+busy=$!
+_t_bg_pids="${_t_bg_pids:-} $busy"
+wait_for 15 grep -q ready "$WORK/busy.out"
+assert_drop 1 rm busy
+assert_match "$ERR" "^drop: " "rm of a running env: one drop: message"
+check "rm of a running env leaves it in place" test -d "$DATA_DIR/envs/busy"
+kill -TERM "$busy"
+wait "$busy"
+assert_drop 0 rm busy
 
 # ---- options stop at the command; -- ends options
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # config.sh: configuration errors through the real binary (SPEC 3.2, 3.3):
 # exit 125 from drop run, one "drop: FILE:LINE: ..." line, and nothing started.
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 make_env cfg

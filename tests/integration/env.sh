@@ -1,5 +1,6 @@
 #!/bin/bash
 # env.sh: the sandbox's environment variables (SPEC 3.2 [env], 5 "Environment").
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 make_env e || done_testing

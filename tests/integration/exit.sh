@@ -2,6 +2,7 @@
 # exit.sh: exit statuses (SPEC 2.4) and the sandboxed process (SPEC 5,
 # "Process" and "Standard streams"): pid namespace, ids, groups, signals,
 # streams, user namespaces unavailable.
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 make_env x || done_testing

@@ -2,6 +2,7 @@
 # fs.sh: the sandbox's filesystem (SPEC 5, "Filesystem"): home, project dir,
 # mounts, blocks, system directories, /etc, /tmp, /var, /run, /dev, /proc,
 # /sys, hidden host paths, drop's own state, the working directory.
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 mkdir -p "$PROJ/.git"
@@ -228,6 +229,14 @@ for d in /root /boot /mnt /srv /opt /media /snap /home/* /lost+found; do
 	sh_in fresh "test -e '$d' && echo VISIBLE"
 	assert_eq "" "$OUT" "host $d is not visible"
 done
+
+# ---- the old root is gone, propagation is private
+
+sh_in fresh 'cat /proc/self/mountinfo'
+extra=$(printf '%s\n' "$OUT" | awk '{ print $5 }' |
+	grep -vE "^/$|^/(usr|bin|sbin|lib|lib32|lib64|libx32|etc|tmp|var|run|dev|proc|sys)(/|$)|^$HOME(/|$)")
+assert_eq "" "$extra" "no mount outside the SPEC's tree (the old root is detached)"
+assert_not_contains "$OUT" "shared:" "no mount is shared with the host (private propagation)"
 
 # ---- drop's own state is never writable from inside
 

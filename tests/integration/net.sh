@@ -1,6 +1,7 @@
 #!/bin/bash
 # net.sh: network modes and port forwarding (SPEC 2.2, 3.2 [net], 5 "Network
 # modes", 7 pasta lifetime). All traffic goes to 127.0.0.1 only.
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 make_env n || done_testing
@@ -120,7 +121,7 @@ assert_eq "pong-udp:ping" "$OUT" "-U PORT: host loopback UDP port reachable insi
 # publish_case DESC EXPECT HOSTPORT SERVE-ARGS -- DROP-RUN-OPTIONS: run a server
 # inside, then ask it from the host at 127.0.0.1:HOSTPORT.
 publish_case() {
-	local desc=$1 expect=$2 hport=$3 proto=$4 sport=$5 dpid got
+	local desc=$1 expect=$2 hport=$3 proto=$4 sport=$5 dpid got tries
 	shift 6
 	rm -f "$WORK/pub.out"
 	"$DROP" run -e n "$@" -- python3 "$NET" "$proto-serve" 0.0.0.0 "$sport" pong-inside \
@@ -133,8 +134,12 @@ publish_case() {
 		kill -KILL "$dpid" 2>/dev/null
 		return
 	fi
-	[ "$expect" = none ] && sleep 2 # pasta's automatic forwarding would have seen it by now
-	run_cmd python3 "$NET" "$proto-ask" 127.0.0.1 "$hport" $([ "$expect" = none ] && echo 2 || echo 10)
+	tries=10
+	if [ "$expect" = none ]; then
+		sleep 2 # pasta's automatic forwarding would have seen the port by now
+		tries=2
+	fi
+	run_cmd python3 "$NET" "$proto-ask" 127.0.0.1 "$hport" "$tries"
 	got=$OUT
 	[ "$expect" = none ] && [ "$STATUS" != 0 ] && got=none
 	PUB_LISTEN=$(ss -Hln"${proto:0:1}" "sport = :$hport" | awk '{ print $4 }')

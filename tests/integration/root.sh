@@ -2,6 +2,7 @@
 # root.sh: drop invoked as root (SPEC 5 "Process": root inside, no
 # capabilities outside the sandbox's own namespaces, pasta with --runas 0:0).
 DROP_TEST_AS_ROOT=1
+# shellcheck disable=SC2016,SC2088 # quoted $ and ~ are for the sandbox and drop to expand
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then

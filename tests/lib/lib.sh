@@ -1,5 +1,5 @@
 # lib.sh: shared harness of drop's integration tests: test user, private HOME, TAP helpers.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts
 #
 # Sourced (bash) by every tests/integration/*.sh:
 #
