@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +27,7 @@ void init_block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-static int status_to_exit(int status)
+int init_exit_code(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -35,47 +37,48 @@ static int status_to_exit(int status)
 }
 
 /* Reap everything that has exited; true once the program itself is gone. */
-static int reap(pid_t program, int *status)
+static bool reap(pid_t program, struct program_end *end)
 {
-	int st;
+	struct rusage ru;
+	bool done = false;
 	pid_t pid;
-	int done = 0;
+	int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
 		if (pid == program) {
-			*status = st;
-			done = 1;
+			end->wait_status = st;
+			end->maxrss_kib = (uint64_t)ru.ru_maxrss;
+			done = true;
 		}
 	}
 	return done;
 }
 
-int init_supervise(pid_t program)
+void init_supervise(pid_t program, struct program_end *end)
 {
 	struct signalfd_siginfo si;
 	sigset_t set;
-	int status = 0;
 	int sfd;
 
+	end->wait_status = 125 << 8;
+	end->maxrss_kib = 0;
 	/* The program may already be gone before we start listening. */
-	if (reap(program, &status))
-		return status_to_exit(status);
+	if (reap(program, end))
+		return;
 	init_forwarded_signals(&set);
 	sigaddset(&set, SIGCHLD);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
-		return 125;
+		return;
 	for (;;) {
 		ssize_t n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si))
-			return 125;
-		if (si.ssi_signo != SIGCHLD) {
+			return;
+		if (si.ssi_signo != SIGCHLD)
 			kill(program, (int)si.ssi_signo);
-			continue;
-		}
-		if (reap(program, &status))
-			return status_to_exit(status);
+		else if (reap(program, end))
+			return;
 	}
 }

@@ -3,13 +3,22 @@
 #define DROP_CHILD_INIT_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Signals pid 1 passes on to the program. */
 void init_forwarded_signals(sigset_t *set);
 /* Block the forwarded signals and SIGCHLD before forking the program (so none is lost). */
 void init_block_signals(sigset_t *old);
-/* Runs until the program exits; returns its status as an exit code (128+N for signal N). */
-int init_supervise(pid_t program);
+/* How the program ended: its wait status and its peak resident size. */
+struct program_end {
+	int wait_status;
+	uint64_t maxrss_kib;
+};
+
+/* Runs until the program exits, reaping every orphan meanwhile. */
+void init_supervise(pid_t program, struct program_end *end);
+/* The exit code for a wait status: the code, or 128+N for signal N. */
+int init_exit_code(int wait_status);
 
 #endif

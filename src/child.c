@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -167,6 +168,16 @@ static int exec_command(const struct drop_setup *s, struct drop_err *err)
 	return err_sys(err, DROP_ENOEXEC, "%s", cmd);
 }
 
+/* In the program's process only: pid 1 and drop's own setup stay outside the limits. */
+static int apply_rlimits(const struct drop_setup *s, struct drop_err *err)
+{
+	if (s->rlimit_as_kib && sys_lower_rlimit(RLIMIT_AS, (uint64_t)s->rlimit_as_kib * 1024) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot set RLIMIT_AS for the memory limit");
+	if (s->rlimit_nproc && sys_lower_rlimit(RLIMIT_NPROC, s->rlimit_nproc) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot set RLIMIT_NPROC for the pids limit");
+	return 0;
+}
+
 /* Also the real-time signals glibc keeps to itself: an ignored one would be inherited by the program. */
 static void reset_signal_dispositions(void)
 {
@@ -202,7 +213,8 @@ __attribute__((noreturn)) static void run_program(struct child *c)
 		goto fail;
 	close_all_but_stdio_and(c->args->sock);
 	enter_workdir(&c->setup);
-	if (caps_drop_all(&err) < 0 || seccomp_load_blob(c->filters, c->filters_len, &err) < 0)
+	if (caps_drop_all(&err) < 0 || apply_rlimits(&c->setup, &err) < 0 ||
+	    seccomp_load_blob(c->filters, c->filters_len, &err) < 0)
 		goto fail;
 	exec_command(&c->setup, &err);
 fail:
@@ -215,13 +227,20 @@ fail:
  * kernel to tear the namespaces down after it (as bubblewrap does); the
  * pidfd stays the fallback when pid 1 is killed.
  */
-__attribute__((noreturn)) static void exit_reporting(const struct child_args *args, int status)
+__attribute__((noreturn)) static void exit_reporting(const struct child_args *args, pid_t program)
 {
-	uint8_t buf[4] = { (uint8_t)(status >> 24), (uint8_t)(status >> 16), (uint8_t)(status >> 8), (uint8_t)status };
+	struct program_end end;
+	uint8_t buf[12];
 
+	init_supervise(program, &end);
+	/* u32 wait status, u64 peak RSS in KiB, big-endian */
+	for (int i = 0; i < 4; i++)
+		buf[i] = (uint8_t)((uint32_t)end.wait_status >> (24 - 8 * i));
+	for (int i = 0; i < 8; i++)
+		buf[4 + i] = (uint8_t)(end.maxrss_kib >> (56 - 8 * i));
 	if (write(args->status_fd, buf, sizeof(buf)) < 0)
-		_exit(status);
-	_exit(status);
+		_exit(init_exit_code(end.wait_status));
+	_exit(init_exit_code(end.wait_status));
 }
 
 __attribute__((noreturn)) static void fail_setup(struct child *c, struct drop_err *err)
@@ -308,7 +327,7 @@ void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 	close_inherited_stdio(&c);
 	close(args->sock);
 	caps_drop_all(&err);
-	exit_reporting(args, init_supervise(program));
+	exit_reporting(args, program);
 }
 
 void child_main(const struct child_args *args)
@@ -343,5 +362,5 @@ void child_main(const struct child_args *args)
 	close_inherited_stdio(&c);
 	close(args->sock);
 	caps_drop_all(&err);
-	exit_reporting(args, init_supervise(program));
+	exit_reporting(args, program);
 }

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -15,6 +18,7 @@
 #include "parent-net.h"
 #include "parent.h"
 #include "plan.h"
+#include "report.h"
 #include "util.h"
 
 extern char **environ;
@@ -33,11 +37,12 @@ struct run_opts {
 	struct flag_value flags[256];
 	size_t n_flags;
 	const char *report;
+	bool best_effort;
 	char **argv;
 };
 
 enum {
-	OPT_MEMORY = 0x100, OPT_PIDS, OPT_CPUS, OPT_TIMEOUT, OPT_MAX_OUTPUT, OPT_REPORT,
+	OPT_MEMORY = 0x100, OPT_PIDS, OPT_CPUS, OPT_TIMEOUT, OPT_MAX_OUTPUT, OPT_REPORT, OPT_BEST_EFFORT,
 };
 
 static const struct option run_options[] = {
@@ -58,6 +63,7 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "best-effort-limits", no_argument, NULL, OPT_BEST_EFFORT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -120,6 +126,9 @@ static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run
 			break;
 		case OPT_REPORT:
 			o->report = optarg;
+			break;
+		case OPT_BEST_EFFORT:
+			o->best_effort = true;
 			break;
 		case 'h':
 			printf("%s\n", run_usage);
@@ -187,10 +196,13 @@ static int load_settings(struct cmd_ctx *ctx, const struct run_opts *o, const ch
 }
 
 struct run_state {
+	struct timespec t0;
 	struct drop_config config;
 	struct drop_settings settings;
 	struct drop_setup setup;
 	struct instance instance;
+	struct limits limits;
+	struct parent_outcome outcome;
 	char *pasta;
 	char *id;
 };
@@ -200,9 +212,34 @@ static void run_state_free(struct run_state *s)
 	config_free(&s->config);
 	settings_free(&s->settings);
 	setup_free(&s->setup);
+	limits_cgroup_destroy(&s->limits);
+	limits_free(&s->limits);
 	instance_destroy(&s->instance);
 	free(s->pasta);
 	free(s->id);
+}
+
+/* Limits go to the cgroup or, as rlimits, to the program's process (SPEC 6). */
+static int plan_limits(struct cmd_ctx *ctx, const struct run_opts *o, struct run_state *s, struct drop_err *err)
+{
+	char line[512];
+
+	if (limits_plan(&s->settings, o->best_effort, ctx->paths.uid, &s->limits, err) < 0) {
+		err->status = DROP_ESETUP;
+		return -1;
+	}
+	limits_describe(&s->limits, line, sizeof(line));
+	log_at(ctx->verbosity, V_VERBOSE, "%s", line);
+	return 0;
+}
+
+static void pass_rlimits(struct run_state *s)
+{
+	uint64_t as = 0, nproc = 0;
+
+	limits_rlimit_values(&s->limits, &as, &nproc);
+	s->setup.rlimit_as_kib = (uint32_t)(as / 1024 > UINT32_MAX ? UINT32_MAX : as / 1024);
+	s->setup.rlimit_nproc = (uint32_t)(nproc > UINT32_MAX ? UINT32_MAX : nproc);
 }
 
 static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s, struct drop_err *err)
@@ -212,7 +249,7 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 		.host_env = environ, .as_root = o->as_root, .verbosity = ctx->verbosity,
 	};
 	struct parent_input in = { .setup = &s->setup, .settings = &s->settings, .instance = &s->instance,
-				   .verbosity = ctx->verbosity };
+				   .verbosity = ctx->verbosity, .limits = &s->limits, .out = &s->outcome };
 
 	if (resolve_env_id(ctx, o, &s->id, err) < 0)
 		return -1;
@@ -220,7 +257,7 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 		return err_set(err, DROP_ESETUP, "environment \"%s\" doesn't exist, run 'drop init %s' to create it",
 			       s->id, s->id);
 	config_init(&s->config);
-	if (load_settings(ctx, o, s->id, &s->config, &s->settings, err) < 0)
+	if (load_settings(ctx, o, s->id, &s->config, &s->settings, err) < 0 || plan_limits(ctx, o, s, err) < 0)
 		return -1;
 	if (s->settings.net == NET_ISOLATED && net_find_pasta(&s->pasta, err) < 0)
 		return -1;
@@ -234,8 +271,85 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 	plan.run_dir = s->instance.dir;
 	if (plan_setup(&plan, &s->setup, err) < 0)
 		return -1;
+	pass_rlimits(s);
 	in.pasta = s->pasta;
+	in.timeout_ms = s->settings.timeout_ms;
+	in.max_output = s->settings.max_output;
 	return parent_run(&in, err);
+}
+
+static uint64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ns = (b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
+}
+
+static enum report_status run_end(const struct run_state *s, bool failed)
+{
+	const struct relay_result *end = &s->outcome.end;
+
+	if (failed || !s->outcome.started)
+		return REPORT_ERROR;
+	if (end->timed_out)
+		return REPORT_TIMED_OUT;
+	if (!end->reported)
+		return REPORT_KILLED;
+	if (WIFEXITED(end->wait_status))
+		return REPORT_EXITED;
+	if (WTERMSIG(end->wait_status) == SIGKILL && limits_cgroup_oom(&s->limits))
+		return REPORT_OOM_KILLED;
+	return REPORT_SIGNALED;
+}
+
+static void fill_outcome(struct run_report *r, const struct run_state *s, int code)
+{
+	const struct relay_result *end = &s->outcome.end;
+	uint64_t peak = 0;
+
+	r->has_exit_code = r->status != REPORT_SIGNALED && r->status != REPORT_OOM_KILLED;
+	r->exit_code = code;
+	if (end->reported && WIFSIGNALED(end->wait_status))
+		r->signal = WTERMSIG(end->wait_status);
+	if (s->outcome.started)
+		r->startup_ms = ms_between(&s->t0, &s->outcome.started_at);
+	/* The cgroup's figure covers the whole sandbox; else the program's own peak RSS. */
+	if (limits_cgroup_peak(&s->limits, &peak) == 0) {
+		r->has_peak_memory = true;
+		r->peak_memory_bytes = peak;
+	} else if (end->reported) {
+		r->has_peak_memory = true;
+		r->peak_memory_bytes = end->maxrss_kib * 1024;
+	}
+	r->stdout_truncated = end->truncated[0];
+	r->stderr_truncated = end->truncated[1];
+}
+
+/* --report FILE, for every outcome; a report that cannot be written does not change the status. */
+static void write_report(const struct run_opts *o, const struct run_state *s, int code, bool failed,
+			 const struct drop_err *run_err)
+{
+	struct run_report r = {
+		.env = s->id ? s->id : o->env_id,
+		.argv = s->setup.argv ? s->setup.argv : o->argv,
+		.error = failed ? run_err->msg : NULL,
+		.limits = {
+			.memory = s->settings.memory, .pids = s->settings.pids, .cpus_milli = s->settings.cpus_milli,
+			.timeout_ms = s->settings.timeout_ms, .max_output = s->settings.max_output,
+			.mechanism = limits_mechanism(&s->limits), .unenforced = s->limits.unenforced,
+		},
+	};
+	struct drop_err err = { 0 };
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	r.status = run_end(s, failed);
+	r.duration_ms = ms_between(&s->t0, &now);
+	fill_outcome(&r, s, code);
+	if (failed && !s->outcome.started)
+		r.startup_ms = r.duration_ms;
+	if (report_write(o->report, &r, &err) < 0)
+		log_msg("%s", err.msg);
 }
 
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
@@ -244,14 +358,27 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 	struct run_state s = { 0 };
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &s.t0);
 	s.instance.lock_fd = -1;
+	s.limits.cgroup_fd = -1;
 	rc = parse_run_opts(ctx, argc, argv, &o, err);
+	if (rc > 0) {
+		rc = DROP_OK;
+		goto out;
+	}
+	/* A report path that cannot work is found before anything starts. */
+	if (rc == 0 && o.report && report_check_path(o.report, err) < 0) {
+		err->status = DROP_ESETUP;
+		rc = -1;
+		goto out;
+	}
 	if (rc == 0)
 		rc = execute(ctx, &o, &s, err);
-	else if (rc > 0)
-		rc = DROP_OK;
 	if (rc < 0 && !err->status)
 		err->status = DROP_ESETUP;
+	if (o.report)
+		write_report(&o, &s, rc < 0 ? err->status : rc, rc < 0, err);
+out:
 	strv_clear(&o.profiles);
 	run_state_free(&s);
 	return rc < 0 ? err->status : rc;

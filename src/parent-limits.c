@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 #define CGROUP_FILE_MAX 4096
@@ -405,21 +406,12 @@ void limits_rlimit_values(const struct limits *l, uint64_t *as_bytes, uint64_t *
 }
 
 /* A tighter limit the user already has stays: raising a hard limit needs privilege anyway. */
-static int set_limit(int resource, uint64_t value)
-{
-	struct rlimit r;
-
-	if (getrlimit(resource, &r) == 0 && r.rlim_max != RLIM_INFINITY && r.rlim_max < (rlim_t)value)
-		value = r.rlim_max;
-	r.rlim_cur = r.rlim_max = (rlim_t)value;
-	return setrlimit(resource, &r);
-}
 
 int rlimits_apply(uint64_t as_bytes, uint64_t nproc, struct drop_err *err)
 {
-	if (as_bytes && set_limit(RLIMIT_AS, as_bytes) < 0)
+	if (as_bytes && sys_lower_rlimit(RLIMIT_AS, as_bytes) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot set RLIMIT_AS for the memory limit");
-	if (nproc && set_limit(RLIMIT_NPROC, nproc) < 0)
+	if (nproc && sys_lower_rlimit(RLIMIT_NPROC, nproc) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot set RLIMIT_NPROC for the pids limit");
 	return 0;
 }

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +52,9 @@ struct pipe_dir {
 	size_t len;
 	size_t off;
 	bool eof;
+	uint64_t cap;           /* max_output for this stream, 0 = none */
+	uint64_t written;
+	bool *truncated;        /* set once bytes past cap were dropped */
 };
 
 static void dir_close_src(struct pipe_dir *d)
@@ -80,9 +85,32 @@ static void dir_read(struct pipe_dir *d)
 	}
 }
 
+/* Past max_output the program keeps running; what it writes is read and dropped. */
+static bool dir_apply_cap(struct pipe_dir *d)
+{
+	uint64_t room;
+
+	if (!d->cap)
+		return false;
+	room = d->cap - d->written;
+	if (d->len - d->off <= room)
+		return false;
+	d->len = d->off + (size_t)room;
+	*d->truncated = true;
+	return d->len == d->off;
+}
+
 static void dir_write(struct pipe_dir *d)
 {
-	ssize_t n = write(d->dst, d->buf + d->off, d->len - d->off);
+	ssize_t n;
+
+	if (dir_apply_cap(d)) {
+		d->len = d->off = 0;
+		return;
+	}
+	n = write(d->dst, d->buf + d->off, d->len - d->off);
+	if (n > 0)
+		d->written += (uint64_t)n;
 
 	if (n > 0) {
 		d->off += (size_t)n;
@@ -149,7 +177,7 @@ struct relay {
 	size_t n;
 };
 
-static void relay_add(struct relay *r, int src, int dst, bool close_dst)
+static struct pipe_dir *relay_add(struct relay *r, int src, int dst, bool close_dst)
 {
 	struct pipe_dir *d;
 
@@ -158,14 +186,22 @@ static void relay_add(struct relay *r, int src, int dst, bool close_dst)
 			close(src);
 		if (close_dst && dst >= 0)
 			close(dst);
-		return;
+		return NULL;
 	}
 	d = &r->dirs[r->n++];
+	memset(d, 0, sizeof(*d));
 	d->src = src;
 	d->dst = dst;
 	d->close_dst_on_eof = close_dst;
-	d->len = d->off = 0;
-	d->eof = false;
+	return d;
+}
+
+static void cap_stream(struct pipe_dir *d, uint64_t cap, bool *truncated)
+{
+	if (!d)
+		return;
+	d->cap = cap;
+	d->truncated = truncated;
 }
 
 /* Build the poll set: read only when the buffer is empty (backpressure), write when it is not. */
@@ -219,16 +255,27 @@ static bool outputs_open(const struct relay *r, size_t first_output)
 	return false;
 }
 
-/* pid 1's own report: 4 bytes, big-endian. Anything else means it died without reporting. */
-static int read_reported_status(int fd)
+/* pid 1's own report: u32 wait status, u64 peak RSS; anything else means it died without reporting. */
+static void read_reported_status(int fd, struct relay_result *res)
 {
-	uint8_t buf[4];
+	uint8_t buf[12];
+	uint64_t rss = 0;
 
 	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
-		return -1;
-	return (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]) & 0xff;
+		return;
+	res->wait_status = (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]);
+	for (int i = 0; i < 8; i++)
+		rss = rss << 8 | buf[4 + i];
+	res->maxrss_kib = rss;
+	res->reported = true;
 }
 
+static int exit_code_of(int wait_status)
+{
+	return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+/* Without a report, pid 1's own end: killed (e.g. by the timeout's SIGKILL) or exited. */
 static int wait_status(int pidfd)
 {
 	siginfo_t si = { 0 };
@@ -240,40 +287,74 @@ static int wait_status(int pidfd)
 	return 128 + si.si_status;
 }
 
-int relay_run(struct relay_fds *fds, struct drop_err *err)
+/* [limits] timeout: SIGTERM first, then SIGKILL after 2 s (SPEC 6). */
+static int arm_timer(int tfd, uint64_t ms)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 } };
+
+	return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static void on_timeout(const struct relay_fds *fds, int tfd, struct relay_result *res)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	if (!res->timed_out) {
+		res->timed_out = true;
+		sys_pidfd_send_signal(fds->pidfd, SIGTERM);
+		arm_timer(tfd, 2000);
+	} else {
+		sys_pidfd_send_signal(fds->pidfd, SIGKILL);
+	}
+}
+
+int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *err)
 {
 	struct relay r = { .n = 0 };
-	struct pollfd pfd[8];
+	struct pollfd pfd[10];
+	int tfd = -1;
+	int code;
 	bool child_done = false;
 	bool hup_sent = false;
-	int reported = -1;
 	size_t first_output;
 
 	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
 	relay_add(&r, fds->stdin_pipe >= 0 ? STDIN_FILENO : -1, fds->stdin_pipe, true);
 	first_output = r.n;
 	relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
-	relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false);
-	relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false);
+	cap_stream(relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false), fds->max_output, &res->truncated[0]);
+	cap_stream(relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false), fds->max_output, &res->truncated[1]);
+	if (fds->timeout_ms) {
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (tfd < 0 || arm_timer(tfd, fds->timeout_ms) < 0)
+			return err_sys(err, DROP_ESETUP, "cannot start the timeout");
+	}
 	if (fds->master >= 0)
 		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
 	/* Until pid 1 is gone and every output stream has hit EOF: the last bytes always arrive. */
 	while (!child_done || outputs_open(&r, first_output)) {
 		nfds_t sig_idx, status_idx;
 		nfds_t n = relay_pollset(&r, fds, pfd, child_done, &sig_idx, &status_idx);
+		nfds_t timer_idx = n;
 		bool was_done = child_done;
 
+		if (tfd >= 0 && !child_done)
+			pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_sys(err, DROP_ESETUP, "poll");
 		}
 		if (!was_done && pfd[status_idx].revents) {
-			reported = read_reported_status(fds->status_fd);
+			read_reported_status(fds->status_fd, res);
 			child_done = true;
 		}
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
+		if (timer_idx < n && pfd[timer_idx].revents)
+			on_timeout(fds, tfd, res);
 		if (pfd[sig_idx].revents & POLLIN)
 			handle_signal(fds);
 		relay_step(&r, pfd, sig_idx);
@@ -289,5 +370,8 @@ int relay_run(struct relay_fds *fds, struct drop_err *err)
 	}
 	if (fds->master >= 0)
 		close(fds->master);
-	return reported >= 0 ? reported : wait_status(fds->pidfd);
+	if (tfd >= 0)
+		close(tfd);
+	code = res->reported ? exit_code_of(res->wait_status) : wait_status(fds->pidfd);
+	return res->timed_out ? DROP_TIMEOUT : code;
 }

@@ -3,6 +3,7 @@
 #define DROP_PARENT_RELAY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <termios.h>
 
 #include "log.h"
@@ -28,6 +29,17 @@ struct relay_fds {
 	int status_fd;        /* pid 1 writes the program's exit status here before it exits */
 	int sigfd;            /* signalfd of the signals drop forwards */
 	struct term_state *term;  /* restored while drop is stopped, re-entered on SIGCONT */
+	uint64_t timeout_ms;  /* 0: none; else SIGTERM to the sandbox, SIGKILL 2 s later */
+	uint64_t max_output;  /* 0: none; else the cap of each relayed non-terminal output stream */
+};
+
+/* What the relay saw of the run's end. */
+struct relay_result {
+	bool reported;         /* pid 1 reported the program's end itself */
+	int wait_status;       /* the program's wait status, when reported */
+	uint64_t maxrss_kib;   /* the program's peak RSS, when reported */
+	bool timed_out;        /* [limits] timeout ended the run */
+	bool truncated[2];     /* stdout, stderr cut at max_output */
 };
 
 /*
@@ -35,6 +47,6 @@ struct relay_fds {
  * status for drop (the program's, 128+N for signal N). Takes ownership of
  * the fds in relay_fds except pidfd and sigfd.
  */
-int relay_run(struct relay_fds *fds, struct drop_err *err);
+int relay_run(struct relay_fds *fds, struct relay_result *result, struct drop_err *err);
 
 #endif

@@ -266,8 +266,13 @@ static int start_program(struct parent *p, struct drop_err *err)
 		term_enter_raw(&p->term, STDIN_FILENO);
 	if (proto_send(p->sock, MSG_GO, p->filters.data, p->filters.len, -1, err) < 0)
 		return -1;
-	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0)
+	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0) {
+		if (p->in->out) {
+			p->in->out->started = true;
+			clock_gettime(CLOCK_MONOTONIC, &p->in->out->started_at);
+		}
 		return 0;
+	}
 	if (expect(p, 0, &type, &fd, err) < 0)
 		return -1;
 	return err_set(err, DROP_ESETUP, "unexpected message from the sandbox");
@@ -287,9 +292,13 @@ static int relay(struct parent *p, struct drop_err *err)
 		.status_fd = p->status_pipe[0],
 		.sigfd = p->sigfd,
 		.term = &p->term,
+		.timeout_ms = p->in->timeout_ms,
+		.max_output = p->in->max_output,
 	};
+	struct parent_outcome ignored;
+	struct parent_outcome *out = p->in->out ? p->in->out : &ignored;
 
-	return relay_run(&fds, err);
+	return relay_run(&fds, &out->end, err);
 }
 
 /* Status of pid 1 when setup failed: its own report wins, the raw status is the fallback. */
@@ -346,6 +355,9 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 		goto out;
 	read_winsize(&p);
 	if (spawn_child(&p, err) < 0 || (!in->join && write_id_maps(&p, err) < 0))
+		goto out;
+	/* pid 1 joins the instance cgroup before it starts anything; the program inherits it. */
+	if (!in->join && in->limits && limits_cgroup_create(in->limits, in->instance->name, p.pid, err) < 0)
 		goto out;
 	if (!in->join)
 		record_identity(&p);

@@ -2,10 +2,21 @@
 #ifndef DROP_PARENT_H
 #define DROP_PARENT_H
 
+#include <time.h>
+
 #include "config.h"
 #include "instance.h"
 #include "log.h"
+#include "parent-limits.h"
+#include "parent-relay.h"
 #include "proto.h"
+
+/* What the caller needs for the report: when the program started and how the run ended. */
+struct parent_outcome {
+	bool started;                   /* the program was exec'd */
+	struct timespec started_at;     /* CLOCK_MONOTONIC */
+	struct relay_result end;
+};
 
 /* drop enter: the namespaces of a running instance, opened and verified by the caller. */
 enum ns_index { NS_USER, NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_COUNT };
@@ -19,6 +30,10 @@ struct parent_input {
 	struct instance *instance;
 	const char *pasta;                    /* pasta binary, NULL unless net is isolated */
 	const struct join_target *join;       /* enter a running instance instead of making one */
+	struct limits *limits;                /* NULL: none; a cgroup2 plan gets its cgroup here */
+	uint64_t timeout_ms;
+	uint64_t max_output;
+	struct parent_outcome *out;           /* may be NULL */
 	int verbosity;
 };
 

@@ -61,6 +61,8 @@ static const struct setup_field setup_fields[] = {
 	FIELD(20, FT_STRV, seccomp_deny),
 	FIELD(21, FT_STRV, envp),
 	FIELD(22, FT_STRV, argv),
+	FIELD(23, FT_U32, rlimit_as_kib),
+	FIELD(24, FT_U32, rlimit_nproc),
 };
 
 #define N_FIELDS (sizeof(setup_fields) / sizeof(setup_fields[0]))

@@ -57,6 +57,8 @@ struct drop_setup {
 	uint32_t seccomp;       /* 1 = default filter on */
 	uint32_t userns;        /* 1 = nested user namespaces allowed */
 	uint32_t verbosity;     /* as int, stored +1 (0 quiet, 1 normal, 2 verbose) */
+	uint32_t rlimit_as_kib; /* RLIMIT_AS for the program in KiB, 0 = leave alone */
+	uint32_t rlimit_nproc;  /* RLIMIT_NPROC for the program, 0 = leave alone */
 	struct mount_spec *mounts;  /* configured [fs] mounts, in order */
 	uint32_t n_mounts;
 	char **blocks;          /* NULL-terminated: configured blocks, then drop's own state to hide */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,6 +81,16 @@ void sys_close_from(int lowfd)
 		return;
 	for (int fd = lowfd; fd < 65536; fd++)
 		close(fd);
+}
+
+int sys_lower_rlimit(int resource, uint64_t value)
+{
+	struct rlimit r;
+
+	if (getrlimit(resource, &r) == 0 && r.rlim_max != RLIM_INFINITY && r.rlim_max < (rlim_t)value)
+		value = r.rlim_max;
+	r.rlim_cur = r.rlim_max = (rlim_t)value;
+	return setrlimit(resource, &r);
 }
 
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode)

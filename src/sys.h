@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -23,6 +24,9 @@ int sys_pidfd_send_signal(int pidfd, int sig);
 /* fork-like clone into new namespaces; returns the child's pid (0 in the child); *pidfd set. */
 pid_t sys_clone_ns(unsigned long flags, int *pidfd);
 void sys_close_from(int lowfd);
+
+/* Set a resource limit (soft and hard) to value, or to the hard limit already there if that is lower. */
+int sys_lower_rlimit(int resource, uint64_t value);
 
 /* Write a whole small file (O_CLOEXEC|O_TRUNC|O_CREAT, mode); 0 or -1 with errno. */
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode);
