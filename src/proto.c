@@ -60,9 +60,9 @@ static const struct setup_field setup_fields[] = {
 	FIELD(19, FT_STRV, seccomp_allow),
 	FIELD(20, FT_STRV, seccomp_deny),
 	FIELD(21, FT_STRV, envp),
-	FIELD(22, FT_STRV, argv),
 	FIELD(23, FT_U32, rlimit_as_kib),
 	FIELD(24, FT_U32, rlimit_nproc),
+	FIELD(22, FT_STRV, argv), /* last: the unit tests truncate into it */
 };
 
 #define N_FIELDS (sizeof(setup_fields) / sizeof(setup_fields[0]))
