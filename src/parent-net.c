@@ -213,11 +213,17 @@ int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err)
 	return 0;
 }
 
+/*
+ * pasta has nothing to flush, and its exit (closing its socket pools and
+ * namespaces) takes tens of milliseconds: it is killed, and reaped now only
+ * if it is already gone; otherwise whoever inherits it reaps it a moment
+ * after drop has exited.
+ */
 void net_stop(struct net *n)
 {
 	if (n->pid > 0) {
-		kill(n->pid, SIGTERM);
-		waitpid(n->pid, NULL, 0);
+		kill(n->pid, SIGKILL);
+		waitpid(n->pid, NULL, WNOHANG);
 	}
 	if (n->pidfd >= 0)
 		close(n->pidfd);
