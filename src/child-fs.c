@@ -277,7 +277,8 @@ static int plan_configured(struct fs_ctx *ctx)
 
 	for (uint32_t i = 0; i < s->n_mounts; i++) {
 		const struct mount_spec *m = &s->mounts[i];
-		unsigned attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | ((m->flags & MOUNT_F_RW) ? 0 : MOUNT_ATTR_RDONLY);
+		unsigned attr = MOUNT_ATTR_NOSUID | ((m->flags & MOUNT_F_DEV) ? 0 : MOUNT_ATTR_NODEV) |
+				((m->flags & MOUNT_F_RW) ? 0 : MOUNT_ATTR_RDONLY);
 
 		if (plan_bind(&ctx->plan, m->src, m->dst, attr, OPF_REPORT | OPF_RECURSIVE) < 0)
 			return -1;

@@ -379,18 +379,12 @@ static void print_check(const struct check_result *r)
 int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
 	static const char usage[] = "usage: drop doctor";
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct doctor d = { .uid = ctx->paths.uid };
 	bool failed = false;
-	int c;
+	int rc = cmd_only_help(argc, argv, usage, err);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cmd_usage_error(err, usage);
-		printf("%s\n", usage);
-		return DROP_OK;
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind != argc)
 		return cmd_usage_error(err, usage);
 	d.probe = probe_userns();

@@ -17,6 +17,22 @@ int cmd_usage_error(struct drop_err *err, const char *usage)
 	return DROP_USAGE;
 }
 
+int cmd_only_help(int argc, char **argv, const char *usage, struct drop_err *err)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return cmd_usage_error(err, usage);
+		printf("%s\n", usage);
+		return DROP_OK;
+	}
+	return -1;
+}
+
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
 	static const struct option opts[] = {

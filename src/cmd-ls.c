@@ -8,31 +8,13 @@
 #include "env.h"
 #include "util.h"
 
-/* No options besides --help; anything else is a usage error. */
-static int only_help(int argc, char **argv, const char *usage, struct drop_err *err, bool *helped)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	int c;
-
-	*helped = false;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cmd_usage_error(err, usage);
-		printf("%s\n", usage);
-		*helped = true;
-	}
-	return DROP_OK;
-}
-
 int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
 	static const char usage[] = "usage: drop ls";
 	autostrv char **ids = NULL;
-	bool helped;
-	int rc = only_help(argc, argv, usage, err, &helped);
+	int rc = cmd_only_help(argc, argv, usage, err);
 
-	if (rc != DROP_OK || helped)
+	if (rc >= 0)
 		return rc;
 	if (optind != argc)
 		return cmd_usage_error(err, usage);
@@ -46,10 +28,9 @@ int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 int cmd_rm(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
 	static const char usage[] = "usage: drop rm ENV_ID";
-	bool helped;
-	int rc = only_help(argc, argv, usage, err, &helped);
+	int rc = cmd_only_help(argc, argv, usage, err);
 
-	if (rc != DROP_OK || helped)
+	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
 		return cmd_usage_error(err, usage);

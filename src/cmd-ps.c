@@ -66,18 +66,12 @@ static void print_instances(const struct instance_info *v, size_t n)
 
 int cmd_ps(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct instance_info *v = NULL;
 	size_t n = 0;
-	int c;
+	int rc = cmd_only_help(argc, argv, ps_usage, err);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cmd_usage_error(err, ps_usage);
-		printf("%s\n", ps_usage);
-		return DROP_OK;
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind != argc)
 		return cmd_usage_error(err, ps_usage);
 	if (instance_list(&ctx->paths, &v, &n, err) < 0)

@@ -31,7 +31,13 @@ int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err 
 int cmd_ps(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 
-/* Shared by commands that take "-h/--help" and nothing else they don't know. */
+/* Fill err with the usage line; returns DROP_USAGE. */
 int cmd_usage_error(struct drop_err *err, const char *usage);
+/*
+ * For subcommands whose only option is -h/--help: returns -1 to go on (with
+ * optind at the first argument), else the exit status (help printed, or a
+ * usage error filled in err).
+ */
+int cmd_only_help(int argc, char **argv, const char *usage, struct drop_err *err);
 
 #endif

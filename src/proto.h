@@ -33,6 +33,7 @@ enum proto_type {
 /* A bind mount the child performs: src is a host path, dst a sandbox path. */
 #define MOUNT_F_RW 0x1
 #define MOUNT_F_OPTIONAL 0x2   /* skip silently if src is missing (e.g. /lib32) */
+#define MOUNT_F_DEV 0x4        /* device nodes stay usable: no nodev ([gui] gpu) */
 struct mount_spec {
 	char *src;
 	char *dst;

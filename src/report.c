@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 
 /* ---- a growable output buffer; the first failed allocation sticks ---- */
 
@@ -379,20 +380,6 @@ int report_check_path(const char *path, struct drop_err *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static mode_t new_file_mode(const char *target)
 {
 	struct stat st;
@@ -418,7 +405,7 @@ static int write_temp_and_rename(const char *dir, const char *target, const char
 	 * missing or old, never half-written (ext4 and xfs flush the data of a
 	 * file renamed over another, and a report that is new is simply absent).
 	 */
-	if (write_all(fd, json, strlen(json)) < 0 || fchmod(fd, new_file_mode(target)) < 0 ||
+	if (sys_write_all(fd, json, strlen(json)) < 0 || fchmod(fd, new_file_mode(target)) < 0 ||
 	    rename(tmp, target) < 0) {
 		int e = errno;
 		unlink(tmp);

@@ -93,22 +93,29 @@ int sys_lower_rlimit(int resource, uint64_t value)
 	return setrlimit(resource, &r);
 }
 
+int sys_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode)
 {
 	autoclose int fd = openat(dfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return sys_write_all(fd, data, len);
 }
 
 char *read_file(const char *path, size_t cap)

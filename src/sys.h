@@ -28,6 +28,9 @@ void sys_close_from(int lowfd);
 /* Set a resource limit (soft and hard) to value, or to the hard limit already there if that is lower. */
 int sys_lower_rlimit(int resource, uint64_t value);
 
+/* write(2) until all n bytes are out (EINTR retried); 0 or -1 with errno. */
+int sys_write_all(int fd, const void *p, size_t n);
+
 /* Write a whole small file (O_CLOEXEC|O_TRUNC|O_CREAT, mode); 0 or -1 with errno. */
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode);
 /* Read a whole small file (cap bytes at most) into a malloc'd NUL-terminated buffer. */

@@ -1,0 +1,661 @@
+/* gui.c: [gui] seen from the parent: display, sound, GPU and D-Bus access as extra mounts and variables, and xdg-dbus-proxy. */
+#include "gui.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "sys.h"
+#include "util.h"
+
+#define XAUTH_MAX (1024 * 1024)
+#define FAMILY_LOCAL 256
+#define FAMILY_WILD 65535
+#define PROXY_SYNC_FD 3
+#define PROXY_READY_MS 5000
+
+struct gui_ctx {
+	const struct drop_settings *s;
+	const char *run_dir;
+	char *const *host_env;
+	struct gui_plan *out;
+	char runtime[64];     /* the sandbox's /run/user/UID */
+	char *host_runtime;   /* the host's $XDG_RUNTIME_DIR, else /run/user/UID */
+};
+
+static const char *host_getenv(char *const *env, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, len) && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+static bool is_socket(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* ---- building the plan ---- */
+
+static int add_mount(struct gui_plan *p, const char *src, const char *dst, uint32_t flags)
+{
+	struct mount_spec *v = realloc(p->mounts, (p->n_mounts + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	p->mounts = v;
+	v[p->n_mounts] = (struct mount_spec){ .src = strdup(src), .dst = strdup(dst), .flags = flags };
+	p->n_mounts++;
+	return v[p->n_mounts - 1].src && v[p->n_mounts - 1].dst ? 0 : -1;
+}
+
+/* Later settings of a name replace earlier ones, so the list holds each name once. */
+static int add_env(struct gui_plan *p, const char *name, const char *value)
+{
+	struct gui_env *v;
+
+	for (size_t i = 0; i < p->n_env; i++) {
+		if (strcmp(p->env[i].name, name))
+			continue;
+		free(p->env[i].value);
+		p->env[i].value = value ? strdup(value) : NULL;
+		return value && !p->env[i].value ? -1 : 0;
+	}
+	if (!(v = realloc(p->env, (p->n_env + 1) * sizeof(*v))))
+		return -1;
+	p->env = v;
+	v[p->n_env] = (struct gui_env){ .name = strdup(name), .value = value ? strdup(value) : NULL };
+	p->n_env++;
+	return v[p->n_env - 1].name && (!value || v[p->n_env - 1].value) ? 0 : -1;
+}
+
+__attribute__((format(printf, 2, 3))) static int add_note(struct gui_plan *p, const char *fmt, ...)
+{
+	size_t n = 0;
+	char **v;
+	char *text = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	while (p->notes && p->notes[n])
+		n++;
+	if (!(v = realloc(p->notes, (n + 2) * sizeof(*v)))) {
+		free(text);
+		return -1;
+	}
+	v[n] = text;
+	v[n + 1] = NULL;
+	p->notes = v;
+	return 0;
+}
+
+/* A host socket bound read-only under the sandbox's runtime dir: connect() needs no write access to the mount. */
+static int share_socket(struct gui_ctx *g, const char *src, const char *name)
+{
+	autofree char *dst = path_join(g->runtime, name);
+
+	return dst ? add_mount(g->out, src, dst, 0) : -1;
+}
+
+static int plan_wayland(struct gui_ctx *g)
+{
+	const char *display = host_getenv(g->host_env, "WAYLAND_DISPLAY");
+	const char *name = display && *display ? display : "wayland-0";
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	autofree char *src = name[0] == '/' ? strdup(name) : path_join(g->host_runtime, name);
+
+	if (!src)
+		return -1;
+	if (!is_socket(src) || !*base)
+		return add_note(g->out, "wayland = yes, but there is no Wayland socket at %s: not shared", src);
+	if (share_socket(g, src, base) < 0 || add_env(g->out, "WAYLAND_DISPLAY", base) < 0)
+		return -1;
+	return 0;
+}
+
+static ssize_t read_small_file(const char *path, uint8_t **out)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	autofree uint8_t *buf = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (fd < 0 || !(buf = malloc(XAUTH_MAX)))
+		return -1;
+	while (len < XAUTH_MAX) {
+		ssize_t n = read(fd, buf + len, XAUTH_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = steal_ptr(&buf);
+	return (ssize_t)len;
+}
+
+static char *host_xauthority(const struct gui_ctx *g)
+{
+	const char *xa = host_getenv(g->host_env, "XAUTHORITY");
+	const char *home = host_getenv(g->host_env, "HOME");
+
+	if (xa && *xa)
+		return strdup(xa);
+	return path_join(home ? home : "/", ".Xauthority");
+}
+
+/* Only this display's cookie reaches the sandbox, in a per-run copy. */
+static int share_xauth(struct gui_ctx *g, unsigned display)
+{
+	autofree char *src = host_xauthority(g);
+	autofree char *copy = path_join(g->run_dir, "Xauthority");
+	autofree char *dst = path_join(g->runtime, "Xauthority");
+	autofree uint8_t *in = NULL;
+	autofree uint8_t *kept = NULL;
+	char host[256] = "";
+	size_t kept_len = 0;
+	ssize_t len;
+	int n;
+
+	if (!src || !copy || !dst)
+		return -1;
+	gethostname(host, sizeof(host) - 1);
+	if ((len = read_small_file(src, &in)) < 0) {
+		int saved = errno;
+		return add_env(g->out, "XAUTHORITY", NULL) < 0 ||
+		       add_note(g->out, "x11 = yes: cannot read %s (%s), no X11 cookie shared", src, strerror(saved)) < 0 ? -1 : 0;
+	}
+	n = gui_xauth_filter(in, (size_t)len, display, host, &kept, &kept_len);
+	if (n < 0 && errno == ENOMEM)
+		return -1;
+	if (n <= 0)
+		return add_env(g->out, "XAUTHORITY", NULL) < 0 ||
+		       add_note(g->out, "x11 = yes: %s %s, no X11 cookie shared", src,
+				n < 0 ? "is not a valid Xauthority file" : "holds no cookie for this display") < 0 ? -1 : 0;
+	if (write_file_at(AT_FDCWD, copy, (const char *)kept, kept_len, 0600) < 0)
+		return -1;
+	return add_mount(g->out, copy, dst, 0) < 0 || add_env(g->out, "XAUTHORITY", dst) < 0 ? -1 : 0;
+}
+
+static int plan_x11(struct gui_ctx *g)
+{
+	const char *display = host_getenv(g->host_env, "DISPLAY");
+	char socket[64];
+	unsigned n;
+
+	if (!display || !*display)
+		return add_note(g->out, "x11 = yes, but DISPLAY is not set: no X11 display shared");
+	if (gui_x11_display(display, &n) < 0)
+		return add_note(g->out, "x11 = yes, but DISPLAY=%s is not a local display (:N): not shared", display);
+	snprintf(socket, sizeof(socket), "/tmp/.X11-unix/X%u", n);
+	if (!is_socket(socket))
+		return add_note(g->out, "x11 = yes, but there is no X11 socket at %s: not shared", socket);
+	if (add_mount(g->out, socket, socket, 0) < 0 || add_env(g->out, "DISPLAY", display) < 0)
+		return -1;
+	return share_xauth(g, n);
+}
+
+/* PULSE_SERVER=unix:PATH on the host names another socket than the default. */
+static char *host_pulse_socket(const struct gui_ctx *g)
+{
+	const char *server = host_getenv(g->host_env, "PULSE_SERVER");
+
+	if (server && !strncmp(server, "unix:/", 6))
+		return strdup(server + 5);
+	return path_join(g->host_runtime, "pulse/native");
+}
+
+static int plan_audio(struct gui_ctx *g)
+{
+	autofree char *pulse = host_pulse_socket(g);
+	autofree char *pipewire = path_join(g->host_runtime, "pipewire-0");
+	autofree char *pulse_dst = path_join(g->runtime, "pulse/native");
+	autofree char *server = NULL;
+
+	if (!pulse || !pipewire || !pulse_dst || asprintf(&server, "unix:%s", pulse_dst) < 0)
+		return -1;
+	if (!is_socket(pulse)) {
+		if (add_note(g->out, "audio = yes, but there is no PulseAudio socket at %s: not shared", pulse) < 0)
+			return -1;
+	} else if (share_socket(g, pulse, "pulse/native") < 0 || add_env(g->out, "PULSE_SERVER", server) < 0) {
+		return -1;
+	}
+	if (!is_socket(pipewire))
+		return add_note(g->out, "audio = yes, but there is no PipeWire socket at %s: not shared", pipewire);
+	return share_socket(g, pipewire, "pipewire-0");
+}
+
+static int is_nvidia_entry(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "nvidia", 6);
+}
+
+/* Device nodes keep their device semantics: these mounts alone are bound without nodev. */
+static int plan_gpu(struct gui_ctx *g)
+{
+	struct dirent **names = NULL;
+	int n;
+	int rc = 0;
+
+	if (!is_dir("/dev/dri") && add_note(g->out, "gpu = yes, but there is no /dev/dri: not shared") < 0)
+		return -1;
+	if (is_dir("/dev/dri") && add_mount(g->out, "/dev/dri", "/dev/dri", MOUNT_F_DEV) < 0)
+		return -1;
+	n = scandir("/dev", &names, is_nvidia_entry, alphasort);
+	for (int i = 0; i < n; i++) {
+		autofree char *path = path_join("/dev", names[i]->d_name);
+
+		if (rc == 0 && (!path || add_mount(g->out, path, path, MOUNT_F_DEV) < 0))
+			rc = -1;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+char *gui_dbus_socket_path(const char *address)
+{
+	const char *p = address;
+
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *key = memmem(p, len, "path=", 5);
+
+		if (!strncmp(p, "unix:", 5) && key && (key[-1] == ':' || key[-1] == ',')) {
+			size_t plen = strcspn(key + 5, ",;");
+			return key[5] == '/' ? strndup(key + 5, plen) : NULL;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* The host's session bus address: $DBUS_SESSION_BUS_ADDRESS, else the usual $XDG_RUNTIME_DIR/bus. */
+static char *host_bus_address(const struct gui_ctx *g)
+{
+	const char *addr = host_getenv(g->host_env, "DBUS_SESSION_BUS_ADDRESS");
+	autofree char *fallback = path_join(g->host_runtime, "bus");
+	char *out = NULL;
+
+	if (addr && *addr)
+		return strdup(addr);
+	if (!fallback || !is_socket(fallback) || asprintf(&out, "unix:path=%s", fallback) < 0)
+		return NULL;
+	return out;
+}
+
+static int set_bus(struct gui_ctx *g, const char *src)
+{
+	autofree char *dst = path_join(g->runtime, "bus");
+	autofree char *addr = NULL;
+
+	if (!dst || asprintf(&addr, "unix:path=%s", dst) < 0)
+		return -1;
+	if (add_mount(g->out, src, dst, 0) < 0 || add_env(g->out, "DBUS_SESSION_BUS_ADDRESS", addr) < 0)
+		return -1;
+	return 0;
+}
+
+static int plan_session_bus(struct gui_ctx *g, const char *addr)
+{
+	autofree char *path = gui_dbus_socket_path(addr);
+
+	if (!path || !is_socket(path))
+		return add_note(g->out, "dbus = session, but the session bus %s is not a socket drop can share", addr);
+	return set_bus(g, path);
+}
+
+static char *find_in_path(const char *path_var, const char *name)
+{
+	autofree char *copy = strdup(path_var ? path_var : "");
+	char *save = NULL;
+
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		autofree char *full = path_join(dir, name);
+		if (full && access(full, X_OK) == 0)
+			return steal_ptr(&full);
+	}
+	return NULL;
+}
+
+static int push_rules(struct strv *argv, const char *opt, char *const *names)
+{
+	for (size_t i = 0; names && names[i]; i++) {
+		char *arg = NULL;
+		if (asprintf(&arg, "%s=%s", opt, names[i]) < 0 || strv_push_owned(argv, arg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int plan_proxy(struct gui_ctx *g, const char *addr, struct drop_err *err)
+{
+	autofree char *proxy = find_in_path(host_getenv(g->host_env, "PATH"), "xdg-dbus-proxy");
+	autofree char *sock = path_join(g->run_dir, "dbus-proxy");
+	struct strv argv = { 0 };
+	char fd_arg[32];
+
+	if (!proxy)
+		return err_set(err, DROP_ESETUP,
+			       "xdg-dbus-proxy, needed for [gui] dbus = filtered, not found in PATH; install it with "
+			       "'apt-get install xdg-dbus-proxy' (Debian/Ubuntu), 'dnf install xdg-dbus-proxy' (Fedora) or "
+			       "'pacman -S xdg-dbus-proxy' (Arch), or set dbus = none");
+	snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", PROXY_SYNC_FD);
+	if (!sock || !(g->out->proxy_log = path_join(g->run_dir, "dbus-proxy.log")) || strv_push(&argv, proxy) < 0 ||
+	    strv_push(&argv, addr) < 0 || strv_push(&argv, sock) < 0 || strv_push(&argv, "--filter") < 0 ||
+	    push_rules(&argv, "--talk", g->s->dbus_talk) < 0 || push_rules(&argv, "--own", g->s->dbus_own) < 0 ||
+	    strv_push(&argv, fd_arg) < 0 || !(g->out->proxy_argv = strv_steal(&argv))) {
+		strv_clear(&argv);
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	}
+	if (set_bus(g, sock) < 0)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	return 0;
+}
+
+/* none: no bus at all, even when [env] exposes the host's address (an abstract socket is reachable with net = host). */
+static int plan_dbus(struct gui_ctx *g, struct drop_err *err)
+{
+	autofree char *addr = NULL;
+
+	if (add_env(g->out, "DBUS_SESSION_BUS_ADDRESS", NULL) < 0)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	if (g->s->dbus == DBUS_NONE)
+		return 0;
+	if (!(addr = host_bus_address(g))) {
+		if (add_note(g->out, "dbus = %s, but there is no session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+			     g->s->dbus == DBUS_SESSION ? "session" : "filtered") < 0)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		return 0;
+	}
+	if (g->s->dbus == DBUS_FILTERED)
+		return plan_proxy(g, addr, err);
+	if (plan_session_bus(g, addr) < 0)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	return 0;
+}
+
+static int plan_features(struct gui_ctx *g, struct drop_err *err)
+{
+	const struct drop_settings *s = g->s;
+
+	if ((s->wayland && plan_wayland(g) < 0) || (s->x11 && plan_x11(g) < 0) || (s->audio && plan_audio(g) < 0) ||
+	    (s->gpu && plan_gpu(g) < 0))
+		return err_sys(err, DROP_ESETUP, "cannot prepare [gui] access");
+	if (plan_dbus(g, err) < 0)
+		return -1;
+	/* Clients find the sockets there; the directory is the sandbox's own /run/user/UID. */
+	if ((s->wayland || s->x11 || s->audio || s->gpu || s->dbus != DBUS_NONE) &&
+	    add_env(g->out, "XDG_RUNTIME_DIR", g->runtime) < 0)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	return 0;
+}
+
+int gui_prepare(const struct drop_settings *s, const char *run_dir, char *const *host_env, struct gui_plan *out,
+		struct drop_err *err)
+{
+	const char *xdg = host_getenv(host_env, "XDG_RUNTIME_DIR");
+	struct gui_ctx g = { .s = s, .run_dir = run_dir, .host_env = host_env, .out = out };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->proxy_sync_fd = -1;
+	snprintf(g.runtime, sizeof(g.runtime), "/run/user/%u", (unsigned)getuid());
+	g.host_runtime = xdg && xdg[0] == '/' ? strdup(xdg) : strdup(g.runtime);
+	if (!g.host_runtime)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	rc = plan_features(&g, err);
+	free(g.host_runtime);
+	if (rc < 0)
+		gui_plan_free(out);
+	return rc;
+}
+
+/* ---- xdg-dbus-proxy ---- */
+
+__attribute__((noreturn)) static void exec_proxy(char **argv, int sync_fd, const char *log, pid_t parent)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	sigset_t none;
+
+	/* Tied to drop: it goes when drop goes, even a SIGKILLed drop. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd >= 0 ? logfd : null, 2) < 0)
+		_exit(1);
+	if (sync_fd == PROXY_SYNC_FD ? fcntl(sync_fd, F_SETFD, 0) < 0 : dup2(sync_fd, PROXY_SYNC_FD) < 0)
+		_exit(1);
+	sys_close_from(PROXY_SYNC_FD + 1);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* The proxy's own last words are in its log. */
+static int proxy_failed(struct gui_plan *p, const char *why, struct drop_err *err)
+{
+	autofree char *log = read_file(p->proxy_log, 65536);
+	char *last = NULL;
+
+	for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n"))
+		last = line;
+	err_set(err, DROP_ESETUP, "xdg-dbus-proxy %s%s%s (log: %s)", why, last ? ": " : "", last ? last : "",
+		p->proxy_log);
+	gui_stop(p);
+	return -1;
+}
+
+static int wait_proxy_ready(struct gui_plan *p, struct drop_err *err)
+{
+	struct pollfd pfd = { .fd = p->proxy_sync_fd, .events = POLLIN };
+	char byte = 0;
+	int n;
+
+	do
+		n = poll(&pfd, 1, PROXY_READY_MS);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return proxy_failed(p, "did not start within 5 s", err);
+	if (n < 0 || read(p->proxy_sync_fd, &byte, 1) != 1 || byte != 'x')
+		return proxy_failed(p, "failed to start", err);
+	return 0;
+}
+
+int gui_start(struct gui_plan *p, struct drop_err *err)
+{
+	int sync[2];
+	pid_t self = getpid();
+
+	if (!p->proxy_argv)
+		return 0;
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return err_sys(err, DROP_ESETUP, "pipe");
+	p->proxy_pid = fork();
+	if (p->proxy_pid < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		p->proxy_pid = 0;
+		return err_sys(err, DROP_ESETUP, "cannot start xdg-dbus-proxy");
+	}
+	if (p->proxy_pid == 0)
+		exec_proxy(p->proxy_argv, sync[1], p->proxy_log, self);
+	close(sync[1]);
+	p->proxy_sync_fd = sync[0];
+	return wait_proxy_ready(p, err);
+}
+
+void gui_stop(struct gui_plan *p)
+{
+	if (p->proxy_sync_fd >= 0)
+		close(p->proxy_sync_fd);
+	p->proxy_sync_fd = -1;
+	if (p->proxy_pid > 0) {
+		kill(p->proxy_pid, SIGKILL);
+		waitpid(p->proxy_pid, NULL, 0);
+	}
+	p->proxy_pid = 0;
+}
+
+void gui_plan_free(struct gui_plan *p)
+{
+	gui_stop(p);
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		free(p->mounts[i].src);
+		free(p->mounts[i].dst);
+	}
+	for (size_t i = 0; i < p->n_env; i++) {
+		free(p->env[i].name);
+		free(p->env[i].value);
+	}
+	for (size_t i = 0; p->notes && p->notes[i]; i++)
+		free(p->notes[i]);
+	for (size_t i = 0; p->proxy_argv && p->proxy_argv[i]; i++)
+		free(p->proxy_argv[i]);
+	free(p->mounts);
+	free(p->env);
+	free(p->notes);
+	free(p->proxy_argv);
+	free(p->proxy_log);
+	memset(p, 0, sizeof(*p));
+	p->proxy_sync_fd = -1;
+}
+
+/* ---- pure helpers ---- */
+
+int gui_x11_display(const char *display, unsigned *number)
+{
+	const char *p = display;
+	uint64_t n;
+	char digits[16];
+	size_t len;
+
+	if (!strncmp(p, "unix:", 5))
+		p += 5;
+	else if (*p == ':')
+		p++;
+	else
+		return -1;
+	len = strspn(p, "0123456789");
+	if (len == 0 || len >= sizeof(digits) || (p[len] != '\0' && p[len] != '.'))
+		return -1;
+	if (p[len] == '.' && (p[len + 1] == '\0' || strspn(p + len + 1, "0123456789") != strlen(p + len + 1)))
+		return -1;
+	memcpy(digits, p, len);
+	digits[len] = '\0';
+	if (parse_uint(digits, 0, 65535, &n) < 0)
+		return -1;
+	*number = (unsigned)n;
+	return 0;
+}
+
+struct xauth_field {
+	const uint8_t *data;
+	uint16_t len;
+};
+
+static int xauth_read_u16(const uint8_t *in, size_t len, size_t *off, uint16_t *v)
+{
+	if (len - *off < 2)
+		return -1;
+	*v = (uint16_t)(in[*off] << 8 | in[*off + 1]);
+	*off += 2;
+	return 0;
+}
+
+static int xauth_read_field(const uint8_t *in, size_t len, size_t *off, struct xauth_field *f)
+{
+	if (xauth_read_u16(in, len, off, &f->len) < 0 || len - *off < f->len)
+		return -1;
+	f->data = in + *off;
+	*off += f->len;
+	return 0;
+}
+
+static bool field_is(const struct xauth_field *f, const char *s)
+{
+	return f->len == strlen(s) && !memcmp(f->data, s, f->len);
+}
+
+static void xauth_put_u16(FILE *f, uint16_t v)
+{
+	fputc(v >> 8, f);
+	fputc(v & 0xff, f);
+}
+
+/* Record layout: family u16, then address, number, name, data, each a u16 big-endian length and bytes. */
+int gui_xauth_filter(const uint8_t *in, size_t len, unsigned display, const char *hostname, uint8_t **out,
+		     size_t *out_len)
+{
+	char number[16];
+	size_t off = 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	int kept = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	if (!f)
+		return -1;
+	snprintf(number, sizeof(number), "%u", display);
+	while (off < len) {
+		struct xauth_field fld[4];
+		uint16_t family;
+
+		if (xauth_read_u16(in, len, &off, &family) < 0 || xauth_read_field(in, len, &off, &fld[0]) < 0 ||
+		    xauth_read_field(in, len, &off, &fld[1]) < 0 || xauth_read_field(in, len, &off, &fld[2]) < 0 ||
+		    xauth_read_field(in, len, &off, &fld[3]) < 0) {
+			fclose(f);
+			free(buf);
+			errno = EINVAL;
+			return -1;
+		}
+		if (!field_is(&fld[1], number) ||
+		    !(family == FAMILY_WILD || (family == FAMILY_LOCAL && field_is(&fld[0], hostname))))
+			continue;
+		xauth_put_u16(f, FAMILY_WILD);
+		for (int i = 0; i < 4; i++) {
+			xauth_put_u16(f, fld[i].len);
+			fwrite(fld[i].data, 1, fld[i].len, f);
+		}
+		kept++;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		errno = ENOMEM;
+		return -1;
+	}
+	*out = (uint8_t *)buf;
+	*out_len = size;
+	return kept;
+}
