@@ -289,11 +289,13 @@ static int plan_configured(struct fs_ctx *ctx)
 	for (char **b = s->blocks; b && *b; b++)
 		if (plan_simple(&ctx->plan, OP_BLOCK, NULL, *b, 0) < 0)
 			return -1;
-	if (s->userns)
-		return 0; /* a nested procfs is refused while /proc entries are covered */
-	for (size_t i = 0; i < sizeof(always_blocked) / sizeof(always_blocked[0]); i++)
+	for (size_t i = 0; i < sizeof(always_blocked) / sizeof(always_blocked[0]); i++) {
+		/* A nested procfs is refused while /proc entries are covered ("mount too revealing"). */
+		if (s->userns && path_is_under(always_blocked[i], "/proc"))
+			continue;
 		if (plan_simple(&ctx->plan, OP_BLOCK, NULL, always_blocked[i], 0) < 0)
 			return -1;
+	}
 	return 0;
 }
 

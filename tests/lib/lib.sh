@@ -73,6 +73,8 @@ _t_run_as_test_user() {
 		DROP="$copy/bin/drop" DROP_SRCDIR="$copy" DROP_BUILDDIR="$copy" \
 		DROP_ORIG_DROP="$DROP" DROP_TEST_TIMEOUT="$DROP_TEST_TIMEOUT" \
 		${CI:+CI="$CI"} \
+		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+		${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
 		bash "$copy/tests/integration/$_t_name.sh"
 	status=$?
 	rm -rf "$copy"
