@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "env.h"
+#include "gui.h"
 #include "instance.h"
 #include "load.h"
 #include "parent-net.h"
@@ -203,6 +204,7 @@ struct run_state {
 	struct instance instance;
 	struct limits limits;
 	struct parent_outcome outcome;
+	struct gui_plan gui;
 	char *pasta;
 	char *id;
 };
@@ -214,6 +216,7 @@ static void run_state_free(struct run_state *s)
 	setup_free(&s->setup);
 	limits_cgroup_destroy(&s->limits);
 	limits_free(&s->limits);
+	gui_plan_free(&s->gui);
 	instance_destroy(&s->instance);
 	free(s->pasta);
 	free(s->id);
@@ -267,6 +270,14 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 	}
 	if (s->settings.net == NET_ISOLATED && net_write_resolv_conf(s->instance.dir, err) < 0)
 		return -1;
+	if (gui_prepare(&s->settings, s->instance.dir, environ, &s->gui, err) < 0)
+		return -1;
+	for (size_t i = 0; s->gui.notes && s->gui.notes[i]; i++)
+		log_at(ctx->verbosity, V_VERBOSE, "%s", s->gui.notes[i]);
+	/* Before plan_setup: the proxy's socket is a mount source and must exist. */
+	if (gui_start(&s->gui, err) < 0)
+		return -1;
+	plan.gui = &s->gui;
 	plan.env_id = s->id;
 	plan.run_dir = s->instance.dir;
 	if (plan_setup(&plan, &s->setup, err) < 0)

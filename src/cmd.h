@@ -29,6 +29,7 @@ int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_rm(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_ps(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+int cmd_profiles(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 
 /* Fill err with the usage line; returns DROP_USAGE. */

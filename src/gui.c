@@ -514,9 +514,10 @@ int gui_start(struct gui_plan *p, struct drop_err *err)
 	return wait_proxy_ready(p, err);
 }
 
+/* A zeroed plan (proxy_argv NULL) owns no fd: its proxy_sync_fd of 0 is not ours to close. */
 void gui_stop(struct gui_plan *p)
 {
-	if (p->proxy_sync_fd >= 0)
+	if (p->proxy_argv && p->proxy_sync_fd >= 0)
 		close(p->proxy_sync_fd);
 	p->proxy_sync_fd = -1;
 	if (p->proxy_pid > 0) {

@@ -14,6 +14,7 @@ static const struct cmd_entry commands[] = {
 	{ "ls", cmd_ls, "drop ls" },
 	{ "rm", cmd_rm, "drop rm ENV_ID" },
 	{ "show-config", cmd_show_config, "drop show-config [-e ENV_ID | -p PROFILE]" },
+	{ "profiles", cmd_profiles, "drop profiles" },
 	{ "ps", cmd_ps, "drop ps" },
 	{ "doctor", cmd_doctor, "drop doctor" },
 };

@@ -109,6 +109,15 @@ static int apply_sets(struct strv *env, const struct cfg_values *sets, char *con
 	return 0;
 }
 
+/* [gui] variables come before [env] set, which may still override them. */
+static int add_gui_env(struct strv *env, const struct gui_plan *gui)
+{
+	for (size_t i = 0; gui && i < gui->n_env; i++)
+		if (env_put(env, gui->env[i].name, gui->env[i].value) < 0)
+			return -1;
+	return 0;
+}
+
 /* HOME, USER and LOGNAME are the outside values, whatever [env] says. */
 static const char *logname(const struct plan_input *in)
 {
@@ -123,7 +132,7 @@ static int build_env(const struct plan_input *in, struct drop_setup *setup)
 	struct strv env = { 0 };
 
 	if (add_exposed(&env, &c->key[CFG_ENV_EXPOSE], in->host_env) < 0 ||
-	    env_put(&env, "DROP_ENV", in->env_id) < 0 ||
+	    env_put(&env, "DROP_ENV", in->env_id) < 0 || add_gui_env(&env, in->gui) < 0 ||
 	    apply_sets(&env, &c->key[CFG_ENV_SET], in->host_env) < 0 ||
 	    env_put(&env, "HOME", in->paths->home) < 0 ||
 	    env_put(&env, "USER", in->paths->user) < 0 ||
@@ -160,7 +169,9 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 {
 	const struct drop_settings *s = in->settings;
 
-	setup->mounts = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*setup->mounts));
+	size_t n_gui = in->gui ? in->gui->n_mounts : 0;
+
+	setup->mounts = calloc(s->n_mounts + n_gui + 1, sizeof(*setup->mounts));
 	if (!setup->mounts)
 		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -175,6 +186,17 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 		out->src = strdup(m->src);
 		out->dst = strdup(m->dst);
 		out->flags = m->rw ? MOUNT_F_RW : 0;
+		setup->n_mounts++;
+		if (!out->src || !out->dst)
+			return -1;
+	}
+	/* [gui] mounts last: nothing configured can cover a socket or device they bind. */
+	for (size_t i = 0; i < n_gui; i++) {
+		struct mount_spec *out = &setup->mounts[setup->n_mounts];
+
+		out->src = strdup(in->gui->mounts[i].src);
+		out->dst = strdup(in->gui->mounts[i].dst);
+		out->flags = in->gui->mounts[i].flags;
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
 			return -1;

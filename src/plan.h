@@ -3,6 +3,7 @@
 #define DROP_PLAN_H
 
 #include "config.h"
+#include "gui.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -17,6 +18,7 @@ struct plan_input {
 	char *const *host_env; /* environ */
 	int as_root;
 	int verbosity;
+	const struct gui_plan *gui; /* [gui] mounts and variables (gui_prepare), or NULL */
 };
 
 /* Fill setup (owned by the caller, free with setup_free). Missing mount sources are reported and left out. */
