@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "env.h"
+#include "gui.h"
 #include "instance.h"
 #include "load.h"
 #include "parent.h"
@@ -38,6 +39,7 @@ struct enter_state {
 	struct drop_config config;
 	struct drop_settings settings;
 	struct drop_setup setup;
+	struct gui_plan gui;
 };
 
 static void enter_state_free(struct enter_state *s)
@@ -49,6 +51,7 @@ static void enter_state_free(struct enter_state *s)
 	config_free(&s->config);
 	settings_free(&s->settings);
 	setup_free(&s->setup);
+	gui_plan_free(&s->gui);
 }
 
 static const struct instance_info *find_by_name(const struct enter_state *s, const char *name)
@@ -125,6 +128,10 @@ static int plan_entry(struct cmd_ctx *ctx, struct enter_state *s, char **argv, s
 		err->status = DROP_ESETUP;
 		return -1;
 	}
+	/* The instance's sockets are already in place: only the variables are wanted, no second proxy. */
+	if (gui_prepare(&s->settings, inst_dir, environ, &s->gui, err) < 0)
+		return -1;
+	plan.gui = &s->gui;
 	return plan_setup(&plan, &s->setup, err);
 }
 
