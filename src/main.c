@@ -40,6 +40,7 @@ static void print_help(FILE *out)
 	      "  -U, --udp-host SPEC     make a host loopback UDP port reachable inside\n"
 	      "  --memory SIZE, --pids N, --cpus N, --timeout DURATION, --max-output SIZE\n"
 	      "  --report FILE           write a JSON report of the run\n"
+	      "  --best-effort-limits    run even if a limit cannot be enforced\n"
 	      "  -q, --quiet / -v, --verbose\n\n"
 	      "See drop(1) and drop.ini(5).\n", out);
 }
