@@ -4,19 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <time.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sys.h"
 
-#define RELAY_BUF 65536
+/* A pty hands out at most 4 KiB per read; pipes give more, in a few more reads. */
+#define RELAY_BUF 16384
 
 void term_enter_raw(struct term_state *t, int fd)
 {
@@ -48,7 +50,8 @@ struct pipe_dir {
 	int src;
 	int dst;
 	bool close_dst_on_eof;  /* stdin: the program must see EOF */
-	char buf[RELAY_BUF];
+	bool src_ours;          /* src is drop's own non-blocking fd (pty master, pipe): drain it in a loop */
+	char *buf;              /* RELAY_BUF bytes, allocated on first use */
 	size_t len;
 	size_t off;
 	bool eof;
@@ -75,7 +78,14 @@ static void dir_close_dst(struct pipe_dir *d)
 
 static void dir_read(struct pipe_dir *d)
 {
-	ssize_t n = read(d->src, d->buf, sizeof(d->buf));
+	ssize_t n;
+
+	/* Only streams that carry data cost memory: drop stays small while it relays. */
+	if (!d->buf && !(d->buf = malloc(RELAY_BUF))) {
+		dir_close_src(d);
+		return;
+	}
+	n = read(d->src, d->buf, RELAY_BUF);
 
 	if (n > 0) {
 		d->len = (size_t)n;
@@ -120,6 +130,25 @@ static void dir_write(struct pipe_dir *d)
 		/* The reader went away (EPIPE): drop this stream, keep the others. */
 		d->len = d->off = 0;
 		dir_close_dst(d);
+	}
+}
+
+/*
+ * Read and write at once (a poll for POLLOUT in between would double the
+ * syscalls per chunk); a source of our own is drained a few chunks at a
+ * time, then the loop polls again so that no direction starves the others.
+ */
+#define PUMP_CHUNKS 16
+
+static void dir_pump(struct pipe_dir *d)
+{
+	for (int i = 0; i < PUMP_CHUNKS; i++) {
+		dir_read(d);
+		if (d->len == 0 || d->dst < 0)
+			return;
+		dir_write(d);
+		if (d->len > 0 || !d->src_ours || d->eof)
+			return; /* the destination is full, or a host fd that could block the next read */
 	}
 }
 
@@ -189,11 +218,25 @@ static struct pipe_dir *relay_add(struct relay *r, int src, int dst, bool close_
 		return NULL;
 	}
 	d = &r->dirs[r->n++];
-	memset(d, 0, sizeof(*d));
-	d->src = src;
-	d->dst = dst;
-	d->close_dst_on_eof = close_dst;
+	*d = (struct pipe_dir){ .src = src, .dst = dst, .close_dst_on_eof = close_dst };
 	return d;
+}
+
+static void set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Only drop's own fds become non-blocking: flags of a host fd are shared with other processes. */
+static void mark_ours(struct pipe_dir *d)
+{
+	if (!d)
+		return;
+	set_nonblocking(d->src);
+	d->src_ours = true;
 }
 
 static void cap_stream(struct pipe_dir *d, uint64_t cap, bool *truncated)
@@ -237,10 +280,7 @@ static void relay_step(struct relay *r, const struct pollfd *pfd, nfds_t n)
 			if (pfd[k].events == POLLOUT && pfd[k].fd == d->dst && d->len > 0) {
 				dir_write(d);
 			} else if (pfd[k].events == POLLIN && pfd[k].fd == d->src && d->len == 0) {
-				/* Write at once: a poll for POLLOUT first would double the syscalls per chunk. */
-				dir_read(d);
-				if (d->len > 0 && d->dst >= 0)
-					dir_write(d);
+				dir_pump(d);
 			} else {
 				continue;
 			}
@@ -317,6 +357,7 @@ static void on_timeout(const struct relay_fds *fds, int tfd, struct relay_result
 int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *err)
 {
 	struct relay r = { .n = 0 };
+	struct pipe_dir *out;
 	struct pollfd pfd[10];
 	int tfd = -1;
 	int code;
@@ -327,9 +368,13 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
 	relay_add(&r, fds->stdin_pipe >= 0 ? STDIN_FILENO : -1, fds->stdin_pipe, true);
 	first_output = r.n;
-	relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
-	cap_stream(relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false), fds->max_output, &res->truncated[0]);
-	cap_stream(relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false), fds->max_output, &res->truncated[1]);
+	mark_ours(relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false));
+	out = relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false);
+	mark_ours(out);
+	cap_stream(out, fds->max_output, &res->truncated[0]);
+	out = relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false);
+	mark_ours(out);
+	cap_stream(out, fds->max_output, &res->truncated[1]);
 	if (fds->timeout_ms) {
 		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (tfd < 0 || arm_timer(tfd, fds->timeout_ms) < 0)
@@ -371,6 +416,7 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 	for (size_t i = 0; i < r.n; i++) {
 		dir_close_src(&r.dirs[i]);
 		dir_close_dst(&r.dirs[i]);
+		free(r.dirs[i].buf);
 	}
 	if (fds->master >= 0)
 		close(fds->master);
