@@ -295,13 +295,13 @@ static int relay(struct parent *p, struct drop_err *err)
 		.timeout_ms = p->in->timeout_ms,
 		.max_output = p->in->max_output,
 	};
-	struct parent_outcome ignored;
+	struct parent_outcome ignored = { 0 };
 	struct parent_outcome *out = p->in->out ? p->in->out : &ignored;
 
 	return relay_run(&fds, &out->end, err);
 }
 
-/* Status of pid 1 when setup failed: its own report wins, the raw status is the fallback. */
+/* Setup failed: pid 1 (and with it the whole pid namespace) is killed and reaped. */
 static void reap_child(struct parent *p)
 {
 	siginfo_t si;
