@@ -178,20 +178,6 @@ static int apply_rlimits(const struct drop_setup *s, struct drop_err *err)
 	return 0;
 }
 
-/* Also the real-time signals glibc keeps to itself: an ignored one would be inherited by the program. */
-static void reset_signal_dispositions(void)
-{
-	struct {
-		void *handler;
-		unsigned long flags;
-		void *restorer;
-		uint64_t mask;
-	} dfl = { 0 };
-
-	for (int sig = 1; sig <= 64; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-}
 
 /* No inherited fd but 0-2 reaches the program; the socket is close-on-exec and reports exec failures. */
 static void close_all_but_stdio_and(int keep)
@@ -204,11 +190,8 @@ static void close_all_but_stdio_and(int keep)
 __attribute__((noreturn)) static void run_program(struct child *c)
 {
 	struct drop_err err = { 0 };
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	reset_signal_dispositions();
+	sys_reset_signals();
 	if (take_terminal(c, &err) < 0 || install_stdio(c, &err) < 0)
 		goto fail;
 	close_all_but_stdio_and(c->args->sock);

@@ -208,23 +208,10 @@ static void check_pasta(const struct doctor *d, struct check_result *r)
 		   "or use --net off / --net host");
 }
 
-static char *find_in_path(const char *name)
-{
-	const char *env = getenv("PATH");
-	autofree char *copy = strdup(env ? env : "");
-	char *save = NULL;
-
-	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
-		autofree char *full = path_join(dir, name);
-		if (full && access(full, X_OK) == 0)
-			return steal_ptr(&full);
-	}
-	return NULL;
-}
 
 static void check_dbus_proxy(const struct doctor *d, struct check_result *r)
 {
-	autofree char *path = find_in_path("xdg-dbus-proxy");
+	autofree char *path = sys_find_in_path(getenv("PATH"), "xdg-dbus-proxy");
 
 	(void)d;
 	if (path) {

@@ -330,18 +330,6 @@ static int plan_session_bus(struct gui_ctx *g, const char *addr)
 	return set_bus(g, path);
 }
 
-static char *find_in_path(const char *path_var, const char *name)
-{
-	autofree char *copy = strdup(path_var ? path_var : "");
-	char *save = NULL;
-
-	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
-		autofree char *full = path_join(dir, name);
-		if (full && access(full, X_OK) == 0)
-			return steal_ptr(&full);
-	}
-	return NULL;
-}
 
 static int push_rules(struct strv *argv, const char *opt, char *const *names)
 {
@@ -355,7 +343,7 @@ static int push_rules(struct strv *argv, const char *opt, char *const *names)
 
 static int plan_proxy(struct gui_ctx *g, const char *addr, struct drop_err *err)
 {
-	autofree char *proxy = find_in_path(host_getenv(g->host_env, "PATH"), "xdg-dbus-proxy");
+	autofree char *proxy = sys_find_in_path(host_getenv(g->host_env, "PATH"), "xdg-dbus-proxy");
 	autofree char *sock = path_join(g->run_dir, "dbus-proxy");
 	struct strv argv = { 0 };
 	char fd_arg[32];
@@ -442,16 +430,9 @@ __attribute__((noreturn)) static void exec_proxy(char **argv, int sync_fd, const
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	sigset_t none;
 
 	/* Tied to drop: it goes when drop goes, even a SIGKILLed drop. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	sys_tie_to_parent(parent);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd >= 0 ? logfd : null, 2) < 0)
 		_exit(1);
 	if (sync_fd == PROXY_SYNC_FD ? fcntl(sync_fd, F_SETFD, 0) < 0 : dup2(sync_fd, PROXY_SYNC_FD) < 0)

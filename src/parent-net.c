@@ -21,20 +21,9 @@
 
 int net_find_pasta(char **path, struct drop_err *err)
 {
-	const char *env = getenv("PATH");
-	autofree char *copy = strdup(env ? env : "");
-	char *save = NULL;
-
-	*path = NULL;
-	if (!copy)
-		return err_sys(err, DROP_ESETUP, "out of memory");
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		autofree char *full = path_join(dir, "pasta");
-		if (full && access(full, X_OK) == 0) {
-			*path = steal_ptr(&full);
-			return 0;
-		}
-	}
+	*path = sys_find_in_path(getenv("PATH"), "pasta");
+	if (*path)
+		return 0;
 	return err_set(err, DROP_ESETUP,
 		       "pasta binary for isolated networking not found; install it with "
 		       "'apt-get install passt' (Debian/Ubuntu), 'dnf install passt' (Fedora) or "
@@ -111,17 +100,10 @@ fail:
 __attribute__((noreturn)) static void exec_pasta(char **argv, pid_t parent)
 {
 	int null = open("/dev/null", O_RDWR);
-	sigset_t none;
 
-	/* pasta outlives its parent on its own: tie it to drop, even to a SIGKILLed drop. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* pasta treats an inherited SIG_IGN for SIGPIPE as a failure to install its handlers. */
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	/* pasta outlives its parent on its own: tie it to drop, even to a SIGKILLed drop.
+	 * (It also takes an inherited SIG_IGN for SIGPIPE as a failure to install its handlers.) */
+	sys_tie_to_parent(parent);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -81,6 +82,44 @@ void sys_close_from(int lowfd)
 		return;
 	for (int fd = lowfd; fd < 65536; fd++)
 		close(fd);
+}
+
+void sys_reset_signals(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = { 0 };
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
+void sys_tie_to_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sys_reset_signals();
+}
+
+char *sys_find_in_path(const char *path_var, const char *name)
+{
+	autofree char *copy = strdup(path_var ? path_var : "");
+	char *save = NULL;
+
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		autofree char *full = path_join(dir, name);
+		if (full && access(full, X_OK) == 0)
+			return steal_ptr(&full);
+	}
+	return NULL;
 }
 
 int sys_lower_rlimit(int resource, uint64_t value)

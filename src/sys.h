@@ -31,6 +31,15 @@ int sys_lower_rlimit(int resource, uint64_t value);
 /* write(2) until all n bytes are out (EINTR retried); 0 or -1 with errno. */
 int sys_write_all(int fd, const void *p, size_t n);
 
+/* Empty the signal mask and set every disposition to the default, the real-time
+ * signals glibc hides included (an ignored one would be inherited across exec). */
+void sys_reset_signals(void);
+/* In a helper just forked to exec pasta or xdg-dbus-proxy: die with the parent,
+ * even a SIGKILLed one (_exit(1) if it is already gone), and reset signals. */
+void sys_tie_to_parent(pid_t parent);
+/* The first executable NAME in the directories of path_var (a PATH value); malloc'd or NULL. */
+char *sys_find_in_path(const char *path_var, const char *name);
+
 /* Write a whole small file (O_CLOEXEC|O_TRUNC|O_CREAT, mode); 0 or -1 with errno. */
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode);
 /* Read a whole small file (cap bytes at most) into a malloc'd NUL-terminated buffer. */
