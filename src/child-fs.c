@@ -467,27 +467,23 @@ static int run_readonly(struct fs_ctx *ctx, const struct fs_op *op, struct drop_
 	return 0;
 }
 
+/*
+ * The empty mode-000 entries bound over blocked paths live in the new root's
+ * own tmpfs while it is assembled: each bind is made read-only (so the
+ * sandbox cannot chmod it), and the entries are unlinked before pivot_root;
+ * the binds keep them alive.
+ */
 static int make_blocker(struct fs_ctx *ctx, struct drop_err *err)
 {
-	autoclose int fs = mnt_new_fs("tmpfs", (const char *const[]){ "mode", "0755", "size", "4k", NULL },
-				      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
-	autoclose int target = -1;
 	autoclose int file = -1;
 
-	if (fs < 0)
-		return -1;
-	/* Attached for the time of assembly only: open_tree clones from attached mounts. */
-	if (mnt_target(ctx->root_fd, "/.drop-blocker", TARGET_DIR, true, &target) != TARGET_OK ||
-	    mnt_attach(fs, target) < 0)
+	if (mkdirat(ctx->root_fd, ".drop-blocker", 0700) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot prepare blocked paths");
 	ctx->blocker_fd = openat(ctx->root_fd, ".drop-blocker", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (ctx->blocker_fd < 0 || mkdirat(ctx->blocker_fd, "d", 0) < 0 ||
 	    (file = openat(ctx->blocker_fd, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0)) < 0 ||
 	    fchmodat(ctx->blocker_fd, "d", 0, 0) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot prepare blocked paths");
-	close(steal_fd(&file)); /* a file open for writing would keep the mount from going read-only */
-	if (mnt_set_attr(ctx->blocker_fd, MOUNT_ATTR_RDONLY, false) < 0)
-		return err_sys(err, DROP_ESETUP, "cannot make the blocked-path placeholder read-only");
 	return 0;
 }
 
@@ -568,11 +564,14 @@ static int attach_new_root(struct fs_ctx *ctx, struct drop_err *err)
 
 static int drop_blocker(struct fs_ctx *ctx)
 {
+	int rc;
+
 	if (ctx->blocker_fd < 0)
 		return 0;
+	rc = unlinkat(ctx->blocker_fd, "f", 0) < 0 || unlinkat(ctx->blocker_fd, "d", AT_REMOVEDIR) < 0 ? -1 : 0;
 	close(ctx->blocker_fd);
 	ctx->blocker_fd = -1;
-	if (umount2("/tmp/.drop-blocker", MNT_DETACH) < 0)
+	if (rc < 0)
 		return -1;
 	return unlinkat(ctx->root_fd, ".drop-blocker", AT_REMOVEDIR);
 }

@@ -1,7 +1,6 @@
 /* child.c: the process inside the new namespaces: receives the setup, builds the sandbox, becomes pid 1. */
 #include "child.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -248,23 +247,26 @@ static void close_inherited_stdio(struct child *c)
  * the stdio pipes: pid 1 never execs, so it must close them itself or the
  * program would never see EOF on its stdin.
  */
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 static void close_inherited_fds(const struct child_args *args)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
+	int keep[] = { args->sock, args->status_fd, args->stdio[0], args->stdio[1], args->stdio[2] };
+	int from = 3;
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		bool keep = fd <= 2 || fd == args->sock || fd == args->status_fd || fd == dirfd(d) || de->d_name[0] == '.';
-
-		for (int i = 0; i < 3 && !keep; i++)
-			keep = fd == args->stdio[i];
-		if (!keep)
-			close(fd);
+	/* close_range between the kept fds: no /proc scan on the start-up path. */
+	qsort(keep, sizeof(keep) / sizeof(keep[0]), sizeof(keep[0]), cmp_int);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			syscall(SYS_close_range, (unsigned)from, (unsigned)keep[i] - 1, 0);
+		from = keep[i] + 1;
 	}
-	closedir(d);
+	sys_close_from(from);
 }
 
 static int join_namespaces(const int *ns_fds, int n, struct drop_err *err)

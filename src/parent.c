@@ -241,7 +241,10 @@ static int handshake(struct parent *p, struct drop_err *err)
 		return -1;
 	if (p->in->pasta && net_start(&p->net, p->in->pasta, p->in->settings, p->pid, p->in->instance->dir, err) < 0)
 		return -1;
-	/* Compiled while the child builds the filesystem, off the critical path. */
+	/* Off the critical path, while the child builds the filesystem: the instance's
+	 * identity (pid 1 stays dumpable until GO) and the seccomp filter. */
+	if (!p->in->join)
+		record_identity(p);
 	if (seccomp_compile(&p->setup, &p->filters, err) < 0)
 		return -1;
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
@@ -359,8 +362,6 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	/* pid 1 joins the instance cgroup before it starts anything; the program inherits it. */
 	if (!in->join && in->limits && limits_cgroup_create(in->limits, in->instance->name, p.pid, err) < 0)
 		goto out;
-	if (!in->join)
-		record_identity(&p);
 	if (handshake(&p, err) < 0 || start_program(&p, err) < 0)
 		goto out;
 	status = relay(&p, err);
