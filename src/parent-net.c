@@ -196,16 +196,19 @@ int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err)
 }
 
 /*
- * pasta has nothing to flush, and its exit (closing its socket pools and
- * namespaces) takes tens of milliseconds: it is killed, and reaped now only
- * if it is already gone; otherwise whoever inherits it reaps it a moment
- * after drop has exited.
+ * pasta has nothing to flush: it is killed, and reaped before drop exits, so
+ * that nothing drop started outlives it, not even as a zombie waiting for a
+ * lazy reaper. Its exit (closing its socket pools and namespaces) takes
+ * some tens of milliseconds; the wait is bounded in case it hangs.
  */
 void net_stop(struct net *n)
 {
 	if (n->pid > 0) {
+		struct pollfd pfd = { .fd = n->pidfd, .events = POLLIN };
+
 		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, WNOHANG);
+		if (n->pidfd < 0 || poll(&pfd, 1, 2000) > 0)
+			waitpid(n->pid, NULL, n->pidfd < 0 ? 0 : WNOHANG);
 	}
 	if (n->pidfd >= 0)
 		close(n->pidfd);
