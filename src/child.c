@@ -178,13 +178,6 @@ static int apply_rlimits(const struct drop_setup *s, struct drop_err *err)
 }
 
 
-/* No inherited fd but 0-2 reaches the program; the socket is close-on-exec and reports exec failures. */
-static void close_all_but_stdio_and(int keep)
-{
-	for (int fd = 3; fd < keep; fd++)
-		close(fd);
-	sys_close_from(keep + 1);
-}
 
 __attribute__((noreturn)) static void run_program(struct child *c)
 {
@@ -193,7 +186,8 @@ __attribute__((noreturn)) static void run_program(struct child *c)
 	sys_reset_signals();
 	if (take_terminal(c, &err) < 0 || install_stdio(c, &err) < 0)
 		goto fail;
-	close_all_but_stdio_and(c->args->sock);
+	/* No inherited fd but 0-2 reaches the program; the socket is close-on-exec and reports exec failures. */
+	sys_close_fds_except(&c->args->sock, 1);
 	enter_workdir(&c->setup);
 	if (caps_drop_all(&err) < 0 || apply_rlimits(&c->setup, &err) < 0 ||
 	    seccomp_load_blob(c->filters, c->filters_len, &err) < 0)
@@ -247,26 +241,11 @@ static void close_inherited_stdio(struct child *c)
  * the stdio pipes: pid 1 never execs, so it must close them itself or the
  * program would never see EOF on its stdin.
  */
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 static void close_inherited_fds(const struct child_args *args)
 {
-	int keep[] = { args->sock, args->status_fd, args->stdio[0], args->stdio[1], args->stdio[2] };
-	int from = 3;
+	const int keep[] = { args->sock, args->status_fd, args->stdio[0], args->stdio[1], args->stdio[2] };
 
-	/* close_range between the kept fds: no /proc scan on the start-up path. */
-	qsort(keep, sizeof(keep) / sizeof(keep[0]), sizeof(keep[0]), cmp_int);
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		if (keep[i] < from)
-			continue;
-		if (keep[i] > from)
-			syscall(SYS_close_range, (unsigned)from, (unsigned)keep[i] - 1, 0);
-		from = keep[i] + 1;
-	}
-	sys_close_from(from);
+	sys_close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
 }
 
 static int join_namespaces(const int *ns_fds, int n, struct drop_err *err)

@@ -148,6 +148,30 @@ int sys_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+void sys_close_fds_except(const int *keep, size_t n)
+{
+	int sorted[8];
+	int from = 3;
+
+	if (n > sizeof(sorted) / sizeof(sorted[0]))
+		n = sizeof(sorted) / sizeof(sorted[0]);
+	memcpy(sorted, keep, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i] < from)
+			continue;
+		if (sorted[i] > from)
+			syscall(SYS_close_range, (unsigned)from, (unsigned)sorted[i] - 1, 0);
+		from = sorted[i] + 1;
+	}
+	sys_close_from(from);
+}
+
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode)
 {
 	autoclose int fd = openat(dfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);

@@ -24,6 +24,8 @@ int sys_pidfd_send_signal(int pidfd, int sig);
 /* fork-like clone into new namespaces; returns the child's pid (0 in the child); *pidfd set. */
 pid_t sys_clone_ns(unsigned long flags, int *pidfd);
 void sys_close_from(int lowfd);
+/* Close every fd from 3 up except those in keep (negative entries ignored), with close_range. */
+void sys_close_fds_except(const int *keep, size_t n);
 
 /* Set a resource limit (soft and hard) to value, or to the hard limit already there if that is lower. */
 int sys_lower_rlimit(int resource, uint64_t value);

@@ -281,7 +281,7 @@ int wbuf_get_cstring(struct wbuf *b, char **s)
  * send() with MSG_NOSIGNAL so a peer that died gives EPIPE instead of
  * killing us with SIGPIPE; anything that is not a socket falls back to write().
  */
-static ssize_t write_some(int fd, const void *p, size_t n)
+static ssize_t write_some(int fd, void *p, size_t n)
 {
 	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
 
@@ -290,12 +290,16 @@ static ssize_t write_some(int fd, const void *p, size_t n)
 	return r;
 }
 
-int wire_write_all(int fd, const void *p, size_t n)
+static ssize_t read_some(int fd, void *p, size_t n)
 {
-	const uint8_t *c = p;
+	return read(fd, p, n);
+}
 
+/* Loop until n bytes moved; EOF (a 0 return) is EPIPE, EINTR is retried. */
+static int transfer_all(int fd, uint8_t *c, size_t n, ssize_t (*io)(int, void *, size_t))
+{
 	while (n > 0) {
-		ssize_t r = write_some(fd, c, n);
+		ssize_t r = io(fd, c, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -311,25 +315,14 @@ int wire_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int wire_write_all(int fd, const void *p, size_t n)
+{
+	return transfer_all(fd, (uint8_t *)(uintptr_t)p, n, write_some);
+}
+
 int wire_read_all(int fd, void *p, size_t n)
 {
-	uint8_t *c = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EPIPE;
-			return -1;
-		}
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return transfer_all(fd, p, n, read_some);
 }
 
 int wire_send_with_fd(int sock, const void *p, size_t n, int fd)
