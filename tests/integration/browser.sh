@@ -235,8 +235,11 @@ cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
 # check_nested_sandbox NAME MAIN-PID KIND WORKER-PIDS...: each worker is in a user
 # namespace of its own (not the browser's, which is drop's, not the host's)
 # and under more seccomp filters than the browser (drop's, plus the browser's own).
+sandboxed_or_gone() { # PID MAIN
+	[ ! -d "/proc/$1" ] || [ "$(filters "$1")" -gt "$(filters "$2")" ] 2>/dev/null
+}
 check_nested_sandbox() {
-	local name=$1 main=$2 kind=$3 w bad=0
+	local name=$1 main=$2 kind=$3 w bad=0 checked
 	shift 3
 	assert_ne "$(userns $$)" "$(userns "$main")" "$name: the browser runs in drop's user namespace, not the host's"
 	if [ $# -eq 0 ]; then
@@ -252,12 +255,19 @@ check_nested_sandbox() {
 	done
 	assert_eq 0 "$bad" "$name: every $kind process is in a nested user namespace (the browser's sandbox)"
 	bad=0
+	checked=0
 	for w; do
+		# A process sampled just as it was spawned installs its filter a moment
+		# later, and one may exit meanwhile: judge each live one after at most 3 s.
+		wait_for 3 sandboxed_or_gone "$w" "$main"
+		[ -d "/proc/$w" ] || continue
+		checked=$((checked + 1))
 		if ! [ "$(filters "$w")" -gt "$(filters "$main")" ] 2>/dev/null; then
 			bad=1
 			diag "$kind $w: $(filters "$w") seccomp filters, the browser: $(filters "$main")"
 		fi
 	done
+	[ "$checked" -gt 0 ] || { bad=1; diag "every $kind process exited before it could be checked"; }
 	assert_eq 0 "$bad" "$name: every $kind process has its own seccomp filter on top of drop's"
 }
 
