@@ -31,6 +31,7 @@ enum op_kind {
 #define OPF_OPTIONAL  0x1  /* missing source: skip silently */
 #define OPF_REPORT    0x2  /* configured mount: skip with a "not mounting" line */
 #define OPF_RECURSIVE 0x4  /* apply attributes to submounts too */
+#define OPF_IN_NETNS  0x8  /* made when attached, inside the sandbox's network namespace (sysfs) */
 
 struct fs_op {
 	enum op_kind kind;
@@ -52,6 +53,7 @@ struct fs_plan {
 
 struct fs_ctx {
 	const struct drop_setup *setup;
+	struct child_helper *helper;
 	struct fs_plan plan;
 	int root_fd;        /* the new root while it is assembled */
 	int blocker_fd;     /* a read-only tmpfs holding the empty entries bound over blocks */
@@ -268,7 +270,10 @@ static int plan_proc_sys(struct fs_ctx *ctx)
 	/* The kernel refuses a new sysfs outside a network namespace of our own. */
 	if (s->net_mode == NET_HOST)
 		return plan_bind(&ctx->plan, "/sys", "/sys", RO_ATTRS | MOUNT_ATTR_NOEXEC, OPF_RECURSIVE);
-	return plan_fs(&ctx->plan, "sysfs", "/sys", RO_ATTRS | MOUNT_ATTR_NOEXEC, NULL);
+	if (plan_fs(&ctx->plan, "sysfs", "/sys", RO_ATTRS | MOUNT_ATTR_NOEXEC, NULL) < 0)
+		return -1;
+	ctx->plan.ops[ctx->plan.n - 1].flags |= OPF_IN_NETNS;
+	return 0;
 }
 
 static int plan_configured(struct fs_ctx *ctx)
@@ -299,13 +304,36 @@ static int plan_configured(struct fs_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A new sysfs waits for the helper's network namespace. Steps on other paths
+ * do not depend on it, so it moves down to just before the first later step
+ * at or under /sys: the namespace gets the most time to be ready.
+ */
+static void defer_sysfs(struct fs_plan *p)
+{
+	size_t from = p->n, to;
+	struct fs_op sysfs;
+
+	for (size_t i = 0; i < p->n && from == p->n; i++)
+		if (p->ops[i].flags & OPF_IN_NETNS)
+			from = i;
+	if (from == p->n)
+		return;
+	for (to = from + 1; to < p->n && !path_is_under(p->ops[to].dst, "/sys"); to++)
+		;
+	sysfs = p->ops[from];
+	memmove(&p->ops[from], &p->ops[from + 1], (to - from - 1) * sizeof(*p->ops));
+	p->ops[to - 1] = sysfs;
+}
+
 static int build_plan(struct fs_ctx *ctx)
 {
 	if (plan_system_dirs(&ctx->plan) < 0 || plan_etc(ctx) < 0 || plan_env_dir(ctx, "tmp", "/tmp") < 0 ||
 	    plan_env_dir(ctx, "var", "/var") < 0 || plan_run(ctx) < 0 || plan_dev(&ctx->plan) < 0 ||
-	    plan_proc_sys(ctx) < 0 || plan_env_dir(ctx, "home", ctx->setup->home) < 0)
+	    plan_proc_sys(ctx) < 0 || plan_env_dir(ctx, "home", ctx->setup->home) < 0 || plan_configured(ctx) < 0)
 		return -1;
-	return plan_configured(ctx);
+	defer_sysfs(&ctx->plan);
+	return 0;
 }
 
 /* ---- phase 1: open every host source while the host tree is still in view ---- */
@@ -354,7 +382,7 @@ static int prepare_sources(struct fs_ctx *ctx, struct drop_err *err)
 
 		if (op->kind == OP_BIND)
 			rc = prepare_bind(op, err);
-		else if (op->kind == OP_FS)
+		else if (op->kind == OP_FS && !(op->flags & OPF_IN_NETNS))
 			rc = prepare_fs(op, err);
 		if (rc < 0)
 			return -1;
@@ -378,6 +406,8 @@ static int run_attach(struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err
 	autoclose int target = -1;
 	enum target_result r;
 
+	if ((op->flags & OPF_IN_NETNS) && (helper_enter_netns(ctx->helper, err) < 0 || prepare_fs(op, err) < 0))
+		return -1;
 	if (op->tree_fd < 0)
 		return 0; /* skipped in phase 1 */
 	r = mnt_target(ctx->root_fd, op->dst, op->tkind, true, &target);
@@ -592,9 +622,9 @@ static int pivot_into(struct fs_ctx *ctx, struct drop_err *err)
 	return 0;
 }
 
-int fs_build_root(const struct drop_setup *setup, struct drop_err *err)
+int fs_build_root(const struct drop_setup *setup, struct child_helper *helper, struct drop_err *err)
 {
-	struct fs_ctx ctx = { .setup = setup, .root_fd = -1, .blocker_fd = -1 };
+	struct fs_ctx ctx = { .setup = setup, .helper = helper, .root_fd = -1, .blocker_fd = -1 };
 	int rc = -1;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {

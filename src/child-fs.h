@@ -2,6 +2,7 @@
 #ifndef DROP_CHILD_FS_H
 #define DROP_CHILD_FS_H
 
+#include "child-helper.h"
 #include "log.h"
 #include "proto.h"
 
@@ -10,7 +11,9 @@
  * Runs in the child, in its new user, mount and pid namespaces, with
  * capabilities there. Configured mounts that cannot be made are skipped
  * with a "drop: not mounting ..." line on stderr; everything else is fatal.
+ * A new sysfs belongs to the current network namespace: the helper's is
+ * entered before it is made.
  */
-int fs_build_root(const struct drop_setup *setup, struct drop_err *err);
+int fs_build_root(const struct drop_setup *setup, struct child_helper *helper, struct drop_err *err);
 
 #endif

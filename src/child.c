@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "child-caps.h"
 #include "child-fs.h"
 #include "child-init.h"
+#include "child-helper.h"
 #include "cleanup.h"
 #include "config.h"
 #include "proto.h"
@@ -33,30 +33,12 @@ struct child {
 	const struct child_args *args;
 	struct drop_setup setup;
 	int pty_slave;
-	uint8_t *filters;   /* compiled seccomp filters, from the GO message */
-	size_t filters_len;
+	struct seccomp_blob filters;  /* compiled by the helper thread (drop run) or the program's process (drop enter) */
 };
 
 static int receive_setup(struct child *c, struct drop_err *err)
 {
 	return proto_recv_setup(c->args->sock, &c->setup, err);
-}
-
-/* With --net off the namespace has only lo, and it starts down; pasta brings it up otherwise. */
-static int loopback_up(const struct drop_setup *s, struct drop_err *err)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	autoclose int fd = -1;
-
-	if (s->net_mode != NET_OFF)
-		return 0;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return err_sys(err, DROP_ESETUP, "cannot configure the loopback interface");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return err_sys(err, DROP_ESETUP, "cannot bring the loopback interface up");
-	return 0;
 }
 
 /* The pty lives on the sandbox's own devpts, so the slave name is /dev/pts/0 inside. */
@@ -76,18 +58,22 @@ static int make_pty(struct child *c, struct drop_err *err)
 	return proto_send(c->args->sock, MSG_PTY, NULL, 0, master, err);
 }
 
-/* GO carries the seccomp filters the parent compiled while we built the filesystem. */
+/* GO: the network is up (pasta configured it) and the program may start. */
 static int wait_for_go(struct child *c, struct drop_err *err)
 {
 	enum proto_type type;
+	autofree uint8_t *body = NULL;
+	size_t len = 0;
 	int fd = -1;
 
 	if (proto_send(c->args->sock, MSG_READY, NULL, 0, -1, err) < 0)
 		return -1;
-	if (proto_recv(c->args->sock, 1u << MSG_GO, &type, &c->filters, &c->filters_len, &fd, err) < 0)
+	if (proto_recv(c->args->sock, 1u << MSG_GO, &type, &body, &len, &fd, err) < 0)
 		return -1;
 	if (fd >= 0)
 		close(fd);
+	if (len)
+		return err_set(err, DROP_ESETUP, "protocol: GO carries no body");
 	return 0;
 }
 
@@ -190,7 +176,7 @@ __attribute__((noreturn)) static void run_program(struct child *c)
 	sys_close_fds_except(&c->args->sock, 1);
 	enter_workdir(&c->setup);
 	if (caps_drop_all(&err) < 0 || apply_rlimits(&c->setup, &err) < 0 ||
-	    seccomp_load_blob(c->filters, c->filters_len, &err) < 0)
+	    seccomp_load_blob(c->filters.data, c->filters.len, &err) < 0)
 		goto fail;
 	exec_command(&c->setup, &err);
 fail:
@@ -282,8 +268,8 @@ void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 	}
 	if (program == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (receive_setup(&c, &err) < 0 || chdir("/") < 0 || make_pty(&c, &err) < 0 ||
-		    wait_for_go(&c, &err) < 0)
+		if (receive_setup(&c, &err) < 0 || seccomp_compile(&c.setup, &c.filters, &err) < 0 || chdir("/") < 0 ||
+		    make_pty(&c, &err) < 0 || wait_for_go(&c, &err) < 0)
 			fail_setup(&c, &err);
 		run_program(&c);
 	}
@@ -298,25 +284,31 @@ void child_main(const struct child_args *args)
 {
 	struct child c = { .args = args, .pty_slave = -1 };
 	struct drop_err err = { 0 };
+	struct child_helper helper;
 	sigset_t old;
 	pid_t program;
 
 	/* Dies with the parent, even when the parent is SIGKILLed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close_inherited_fds(args);
-	/* Out of the host terminal's session: only the parent decides what reaches the sandbox. */
-	setsid();
 	prctl(PR_SET_NAME, "drop-init");
-	if (receive_setup(&c, &err) < 0 || loopback_up(&c.setup, &err) < 0 || fs_build_root(&c.setup, &err) < 0 ||
-	    make_pty(&c, &err) < 0 ||
+	helper_init(&helper);
+	if (helper_begin(&helper, args->make_netns, &err) < 0 || receive_setup(&c, &err) < 0)
+		fail_setup(&c, &err);
+	helper_give_setup(&helper, &c.setup);
+	if (fs_build_root(&c.setup, &helper, &err) < 0 || helper_finish(&helper, &err) < 0 || make_pty(&c, &err) < 0 ||
 	    wait_for_go(&c, &err) < 0)
 		fail_setup(&c, &err);
+	c.filters = helper.filters;
 	/* Only now: the parent wrote our id maps and pasta joined our namespaces
 	 * through /proc/PID, which a non-dumpable process refuses. From here on
 	 * nothing in the sandbox can open /proc/1/exe or ptrace pid 1. */
 	prctl(PR_SET_DUMPABLE, 0);
 	init_block_signals(&old);
-	program = fork();
+	/* pid 1 has nothing to do until the program has exec'd: vfork spares
+	 * copying the address space. run_program only ever execs or _exits;
+	 * what it allocates on the way is left in our heap, which we never free. */
+	program = vfork();
 	if (program < 0) {
 		err_sys(&err, DROP_ESETUP, "cannot start the program");
 		fail_setup(&c, &err);

@@ -2,11 +2,14 @@
 #ifndef DROP_CHILD_H
 #define DROP_CHILD_H
 
+#include <stdbool.h>
+
 /* What the child inherits from the parent across clone() (fork-like: a copy, not shared). */
 struct child_args {
 	int sock;          /* socketpair end */
 	int stdio[3];      /* pipe end to install on fd i, -1 when fd i is a tty or /dev/null */
 	int status_fd;     /* pid 1 writes the program's exit status here (u32, big-endian) */
+	bool make_netns;   /* --net off: clone left the network namespace to the child (child-helper.c) */
 };
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */

@@ -245,6 +245,17 @@ static void pass_rlimits(struct run_state *s)
 	s->setup.rlimit_nproc = (uint32_t)(nproc > UINT32_MAX ? UINT32_MAX : nproc);
 }
 
+/*
+ * Whether the instance directory must hold files before the sandbox starts:
+ * the per-run resolv.conf and pasta's pid and log, the Xauthority copy, the
+ * D-Bus proxy's socket. Otherwise the parent creates it while the child
+ * builds the root, off the start-up's critical path.
+ */
+static bool needs_files_before_start(const struct drop_settings *s)
+{
+	return s->net == NET_ISOLATED || s->x11 || s->dbus == DBUS_FILTERED;
+}
+
 static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s, struct drop_err *err)
 {
 	struct plan_input plan = {
@@ -264,7 +275,8 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 		return -1;
 	if (s->settings.net == NET_ISOLATED && net_find_pasta(&s->pasta, err) < 0)
 		return -1;
-	if (instance_create(&ctx->paths, s->id, &s->instance, err) < 0) {
+	if (instance_name(&ctx->paths, s->id, &s->instance, err) < 0 ||
+	    (needs_files_before_start(&s->settings) && instance_open(&s->instance, err) < 0)) {
 		err->status = DROP_ESETUP;
 		return -1;
 	}

@@ -34,32 +34,43 @@ static int lock_instance_dir(struct instance *inst, struct drop_err *err)
 	return 0;
 }
 
-int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
-		    struct drop_err *err)
+int instance_name(const struct drop_paths *p, const char *id, struct instance *inst, struct drop_err *err)
 {
 	autofree char *run = paths_run_dir(p);
 
 	memset(inst, 0, sizeof(*inst));
 	inst->lock_fd = -1;
-	if (!run)
-		return err_sys(err, 0, "out of memory");
-	if (mkdir_p(run, 0700) < 0)
-		return err_sys(err, 0, "cannot create %s", run);
 	/* The pid makes the name unique among live instances; a leftover of a
 	 * recycled pid is stale and was removed by instance_clean_stale. */
-	if (asprintf(&inst->name, "%s-%d", id, (int)getpid()) < 0 || !(inst->dir = path_join(run, inst->name)))
+	if (!run || asprintf(&inst->name, "%s-%d", id, (int)getpid()) < 0 || !(inst->dir = path_join(run, inst->name)))
 		return err_sys(err, 0, "out of memory");
-	if (mkdir(inst->dir, 0700) < 0) {
-		err_sys(err, 0, "cannot create %s", inst->dir);
-		free(inst->dir);
-		inst->dir = NULL;
-		return -1;
-	}
+	return 0;
+}
+
+int instance_open(struct instance *inst, struct drop_err *err)
+{
+	autofree char *run = strdup(inst->dir);
+	char *slash = run ? strrchr(run, '/') : NULL;
+
+	if (!slash)
+		return err_sys(err, 0, "out of memory");
+	*slash = '\0';
+	if (mkdir_p(run, 0700) < 0)
+		return err_sys(err, 0, "cannot create %s", run);
+	if (mkdir(inst->dir, 0700) < 0)
+		return err_sys(err, 0, "cannot create %s", inst->dir);
+	inst->created = true;
 	if (lock_instance_dir(inst, err) < 0) {
 		instance_destroy(inst);
 		return -1;
 	}
 	return 0;
+}
+
+int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
+		    struct drop_err *err)
+{
+	return instance_name(p, id, inst, err) < 0 || instance_open(inst, err) < 0 ? -1 : 0;
 }
 
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[])
@@ -82,7 +93,7 @@ int instance_write_info(const struct instance *inst, pid_t pid, unsigned long us
 
 void instance_destroy(struct instance *inst)
 {
-	if (inst->dir)
+	if (inst->created)
 		remove_tree(inst->dir);
 	if (inst->lock_fd >= 0)
 		close(inst->lock_fd);

@@ -12,9 +12,14 @@ struct instance {
 	char *name;      /* ID-NNNN */
 	char *dir;       /* DATA_DIR/run/ID-NNNN */
 	int lock_fd;     /* flock(LOCK_EX) held while the run lives */
+	bool created;    /* dir exists and is ours to remove */
 };
 
-/* Create and lock a fresh instance directory for env id. */
+/* Name a new instance of env id (nothing on disk yet). */
+int instance_name(const struct drop_paths *p, const char *id, struct instance *inst, struct drop_err *err);
+/* Create and lock the named instance's directory. */
+int instance_open(struct instance *inst, struct drop_err *err);
+/* Both. */
 int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
 		    struct drop_err *err);
 /* Record the sandbox's pid 1 (host pid), its user namespace (inode) and the command, for ps and enter. */

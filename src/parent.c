@@ -21,7 +21,6 @@
 #include "cleanup.h"
 #include "parent-net.h"
 #include "parent-relay.h"
-#include "seccomp-policy.h"
 #include "sys.h"
 
 enum stream_kind { STREAM_TTY, STREAM_NULL, STREAM_PIPE };
@@ -42,7 +41,6 @@ struct parent {
 	sigset_t old_mask;
 	struct net net;
 	struct term_state term;
-	struct seccomp_blob filters;
 };
 
 static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD,
@@ -130,7 +128,8 @@ static unsigned long clone_flags(const struct drop_setup *s)
 {
 	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
-	if (s->net_mode != NET_HOST)
+	/* pasta needs the namespace at once; for --net off the child makes it (child-helper.c). */
+	if (s->net_mode == NET_ISOLATED)
 		flags |= CLONE_NEWNET;
 	return flags;
 }
@@ -150,6 +149,7 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	if (pipe2(p->status_pipe, O_CLOEXEC) < 0)
 		return err_sys(err, DROP_ESETUP, "pipe");
 	args.status_fd = p->status_pipe[1];
+	args.make_netns = !join && p->setup.net_mode == NET_OFF;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -239,14 +239,13 @@ static int handshake(struct parent *p, struct drop_err *err)
 
 	if (proto_send_setup(p->sock, &p->setup, err) < 0)
 		return -1;
+	if (!p->in->join && !p->in->instance->created && instance_open(p->in->instance, err) < 0)
+		return -1;
 	if (p->in->pasta && net_start(&p->net, p->in->pasta, p->in->settings, p->pid, p->in->instance->dir, err) < 0)
 		return -1;
-	/* Off the critical path, while the child builds the filesystem: the instance's
-	 * identity (pid 1 stays dumpable until GO) and the seccomp filter. */
+	/* Off the critical path, while the child builds the filesystem (pid 1 stays dumpable until GO). */
 	if (!p->in->join)
 		record_identity(p);
-	if (seccomp_compile(&p->setup, &p->filters, err) < 0)
-		return -1;
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
 		return -1;
 	p->pty_master = fd;
@@ -267,7 +266,7 @@ static int start_program(struct parent *p, struct drop_err *err)
 
 	if (p->setup.tty_mask & 1u)
 		term_enter_raw(&p->term, STDIN_FILENO);
-	if (proto_send(p->sock, MSG_GO, p->filters.data, p->filters.len, -1, err) < 0)
+	if (proto_send(p->sock, MSG_GO, NULL, 0, -1, err) < 0)
 		return -1;
 	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0) {
 		if (p->in->out) {
@@ -319,7 +318,6 @@ static void reap_child(struct parent *p)
 static void parent_cleanup(struct parent *p)
 {
 	term_restore(&p->term);
-	seccomp_blob_free(&p->filters);
 	net_stop(&p->net);
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)

@@ -1,4 +1,4 @@
-/* seccomp-policy.c: the seccomp policy (a readable deny table), compiled to BPF by the parent, loaded by the child. */
+/* seccomp-policy.c: the seccomp policy (a readable deny table), compiled to BPF and loaded by the child. */
 #include "seccomp-policy.h"
 
 #include <errno.h>
@@ -125,7 +125,7 @@ static int add_policy(scmp_filter_ctx ctx, const struct drop_setup *s, struct dr
 		int nr = seccomp_syscall_resolve_name(r->name);
 		int rc;
 
-		/* Calls the installed libseccomp cannot name go into the numbered filter. */
+		/* Calls the installed libseccomp cannot name go into the numbered prefix. */
 		if (nr == __NR_SCMP_ERROR || !rule_applies(r, nr, s))
 			continue;
 		rc = add_rule(ctx, r, nr);
@@ -246,11 +246,43 @@ int seccomp_load_blob(const uint8_t *data, size_t len, struct drop_err *err)
 	return 0;
 }
 
-/* libseccomp writes BPF to an fd; a memfd brings it back into memory. */
-static int export_filter(scmp_filter_ctx ctx, struct seccomp_blob *out, struct drop_err *err)
+/*
+ * libseccomp 2.5 refuses syscall numbers it has no name for on the compat
+ * ABIs, so those are checked by a hand-written prefix in front of
+ * libseccomp's program (its jumps are relative, so it can be moved). Numbers
+ * from 424 on are the same on every ABI, and x32 adds its marker bit. One
+ * filter, not two: each filter costs the kernel its own set-up and check.
+ */
+#define X32_BIT 0x40000000u
+#define MAX_NUMBERED 8
+#define MAX_PREFIX (1 + 4 * MAX_NUMBERED)
+
+static size_t numbered_prefix(const struct drop_setup *s, struct sock_filter *prog)
+{
+	size_t len = 0;
+
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]) && len < MAX_PREFIX; i++) {
+		const struct deny_rule *r = &policy[i];
+		uint32_t nr = (uint32_t)r->nr;
+
+		if (r->nr < 0 || seccomp_syscall_resolve_name(r->name) != __NR_SCMP_ERROR || !rule_applies(r, r->nr, s))
+			continue;
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr | X32_BIT, 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
+	}
+	return len == 1 ? 0 : len;
+}
+
+/* libseccomp writes BPF to an fd; a memfd brings it back into memory, after the prefix. */
+static int export_filter(scmp_filter_ctx ctx, const struct drop_setup *s, struct seccomp_blob *out,
+			 struct drop_err *err)
 {
 	int fd = memfd_create("drop-seccomp", MFD_CLOEXEC);
 	struct sock_filter *insns = NULL;
+	size_t prefix;
 	off_t size;
 	int rc = -1;
 
@@ -263,12 +295,17 @@ static int export_filter(scmp_filter_ctx ctx, struct seccomp_blob *out, struct d
 	}
 	rc = -1;
 	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % INSN_SIZE || size / INSN_SIZE > MAX_FILTER_INSNS ||
-	    !(insns = malloc((size_t)size)) || pread(fd, insns, (size_t)size, 0) != size) {
+	if (size <= 0 || size % INSN_SIZE || size / INSN_SIZE > MAX_FILTER_INSNS - MAX_PREFIX ||
+	    !(insns = malloc((size_t)size + MAX_PREFIX * INSN_SIZE))) {
 		err_sys(err, DROP_ESETUP, "cannot read back the seccomp filter");
 		goto out;
 	}
-	if (blob_append(out, insns, (size_t)size / INSN_SIZE) < 0) {
+	prefix = numbered_prefix(s, insns);
+	if (pread(fd, insns + prefix, (size_t)size, 0) != size) {
+		err_sys(err, DROP_ESETUP, "cannot read back the seccomp filter");
+		goto out;
+	}
+	if (blob_append(out, insns, prefix + (size_t)size / INSN_SIZE) < 0) {
 		err_sys(err, DROP_ESETUP, "out of memory");
 		goto out;
 	}
@@ -277,38 +314,6 @@ out:
 	free(insns);
 	close(fd);
 	return rc;
-}
-
-/*
- * libseccomp 2.5 refuses syscall numbers it has no name for on the compat
- * ABIs, so those go into a second, hand-written filter; the kernel applies
- * both. Numbers from 424 on are the same on every ABI, and x32 adds its
- * marker bit.
- */
-#define X32_BIT 0x40000000u
-#define MAX_NUMBERED 8
-
-static int compile_numbered(const struct drop_setup *s, struct seccomp_blob *out, struct drop_err *err)
-{
-	struct sock_filter prog[2 + 4 * MAX_NUMBERED];
-	size_t len = 0;
-
-	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]) && len < 1 + 4 * MAX_NUMBERED; i++) {
-		const struct deny_rule *r = &policy[i];
-		uint32_t nr = (uint32_t)r->nr;
-
-		if (r->nr < 0 || seccomp_syscall_resolve_name(r->name) != __NR_SCMP_ERROR || !rule_applies(r, r->nr, s))
-			continue;
-		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
-		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
-		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr | X32_BIT, 0, 1);
-		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
-	}
-	if (len == 1)
-		return 0;
-	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	return blob_append(out, prog, len) < 0 ? err_sys(err, DROP_ESETUP, "out of memory") : 0;
 }
 
 int seccomp_compile(const struct drop_setup *s, struct seccomp_blob *out, struct drop_err *err)
@@ -323,14 +328,17 @@ int seccomp_compile(const struct drop_setup *s, struct seccomp_blob *out, struct
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return err_set(err, DROP_ESETUP, "cannot create the seccomp filter");
-	rc = add_arches(ctx);
+	/* A binary search over the syscall numbers: fewer instructions run per
+	 * call, and the kernel's per-syscall cache of the filter builds faster. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc == 0)
+		rc = add_arches(ctx);
 	if (rc < 0) {
 		seccomp_release(ctx);
 		errno = -rc;
-		return err_sys(err, DROP_ESETUP, "seccomp: cannot add the compat ABIs");
+		return err_sys(err, DROP_ESETUP, "seccomp: cannot set up the filter's ABIs and options");
 	}
-	if (add_policy(ctx, s, err) < 0 || add_user_denies(ctx, s, err) < 0 || export_filter(ctx, out, err) < 0 ||
-	    compile_numbered(s, out, err) < 0) {
+	if (add_policy(ctx, s, err) < 0 || add_user_denies(ctx, s, err) < 0 || export_filter(ctx, s, out, err) < 0) {
 		seccomp_release(ctx);
 		seccomp_blob_free(out);
 		return -1;
