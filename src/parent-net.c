@@ -196,20 +196,18 @@ int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err)
 }
 
 /*
- * pasta has nothing to flush: it is killed, and reaped before drop exits, so
- * that nothing drop started outlives it, not even as a zombie waiting for a
- * lazy reaper. Its exit (closing its socket pools and namespaces) takes
- * some tens of milliseconds; the wait is bounded in case it hangs.
+ * pasta has nothing to flush: it is SIGKILLed, which no process can survive,
+ * and not waited for. Its exit (closing its tap device, which the kernel
+ * unregisters through RCU grace periods) takes some tens of milliseconds;
+ * the user's prompt should not, so the dying pasta is left to the reaper
+ * that inherits it, as the sandbox's pid 1 is.
  */
 void net_stop(struct net *n)
 {
-	if (n->pid > 0) {
-		struct pollfd pfd = { .fd = n->pidfd, .events = POLLIN };
-
+	if (n->pidfd >= 0)
+		sys_pidfd_send_signal(n->pidfd, SIGKILL);
+	else if (n->pid > 0)
 		kill(n->pid, SIGKILL);
-		if (n->pidfd < 0 || poll(&pfd, 1, 2000) > 0)
-			waitpid(n->pid, NULL, n->pidfd < 0 ? 0 : WNOHANG);
-	}
 	if (n->pidfd >= 0)
 		close(n->pidfd);
 	if (n->inotify_fd > 0)
