@@ -17,20 +17,11 @@
 #include "sys.h"
 #include "util.h"
 
-char *instance_file(const struct instance *inst, const char *name)
-{
-	return path_join(inst->dir, name);
-}
-
 static int lock_instance_dir(struct instance *inst, struct drop_err *err)
 {
-	autofree char *lock = instance_file(inst, "lock");
-
-	if (!lock)
-		return err_sys(err, 0, "out of memory");
-	inst->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	inst->lock_fd = openat(inst->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (inst->lock_fd < 0 || flock(inst->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return err_sys(err, 0, "cannot lock %s", lock);
+		return err_sys(err, 0, "cannot lock %s/lock", inst->dir);
 	return 0;
 }
 
@@ -55,10 +46,15 @@ int instance_open(struct instance *inst, struct drop_err *err)
 	if (!slash)
 		return err_sys(err, 0, "out of memory");
 	*slash = '\0';
-	if (mkdir_p(run, 0700) < 0)
-		return err_sys(err, 0, "cannot create %s", run);
-	if (mkdir(inst->dir, 0700) < 0)
+	/* DATA_DIR/run exists but on a first run: one mkdir, not one per component. */
+	if (mkdir(inst->dir, 0700) < 0 && (errno != ENOENT || mkdir_p(run, 0700) < 0 || mkdir(inst->dir, 0700) < 0))
 		return err_sys(err, 0, "cannot create %s", inst->dir);
+	inst->dir_fd = open(inst->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (inst->dir_fd < 0) {
+		err_sys(err, 0, "cannot open %s", inst->dir);
+		rmdir(inst->dir);
+		return -1;
+	}
 	inst->created = true;
 	if (lock_instance_dir(inst, err) < 0) {
 		instance_destroy(inst);
@@ -75,12 +71,9 @@ int instance_create(const struct drop_paths *p, const char *id, struct instance 
 
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[])
 {
-	autofree char *path = instance_file(inst, "info");
 	char buf[4096];
 	size_t len;
 
-	if (!path)
-		return -1;
 	len = (size_t)snprintf(buf, sizeof(buf), "pid=%d\nuserns=%lu\nstarted=%lld\ncommand=", (int)pid,
 			       userns, (long long)time(NULL));
 	for (size_t i = 0; argv[i] && len < sizeof(buf) - 2; i++)
@@ -88,13 +81,23 @@ int instance_write_info(const struct instance *inst, pid_t pid, unsigned long us
 	if (len > sizeof(buf) - 2)
 		len = sizeof(buf) - 2;
 	buf[len++] = '\n';
-	return write_file_at(AT_FDCWD, path, buf, len, 0600);
+	return write_file_at(inst->dir_fd, "info", buf, len, 0600);
+}
+
+/* The usual contents by name; anything else (pasta's files, the proxy's) the long way. */
+static void remove_instance_dir(struct instance *inst)
+{
+	unlinkat(inst->dir_fd, "info", 0);
+	unlinkat(inst->dir_fd, "lock", 0);
+	if (rmdir(inst->dir) < 0 && errno != ENOENT)
+		remove_tree(inst->dir);
+	close(inst->dir_fd);
 }
 
 void instance_destroy(struct instance *inst)
 {
 	if (inst->created)
-		remove_tree(inst->dir);
+		remove_instance_dir(inst);
 	if (inst->lock_fd >= 0)
 		close(inst->lock_fd);
 	free(inst->dir);

@@ -12,7 +12,8 @@ struct instance {
 	char *name;      /* ID-NNNN */
 	char *dir;       /* DATA_DIR/run/ID-NNNN */
 	int lock_fd;     /* flock(LOCK_EX) held while the run lives */
-	bool created;    /* dir exists and is ours to remove */
+	bool created;    /* dir exists and is ours to remove, dir_fd is open */
+	int dir_fd;      /* O_PATH of dir */
 };
 
 /* Name a new instance of env id (nothing on disk yet). */
@@ -26,8 +27,6 @@ int instance_create(const struct drop_paths *p, const char *id, struct instance 
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[]);
 /* Remove the directory and drop the lock. Safe on a zeroed struct. */
 void instance_destroy(struct instance *inst);
-/* Path of a file in the instance dir; malloc'd. */
-char *instance_file(const struct instance *inst, const char *name);
 
 bool instance_env_running(const struct drop_paths *p, const char *id);
 /* Remove instance directories whose lock is free, killing a recorded pasta that is still ours. */

@@ -41,6 +41,7 @@ struct parent {
 	sigset_t old_mask;
 	struct net net;
 	struct term_state term;
+	bool go_sent;
 };
 
 static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD,
@@ -232,6 +233,16 @@ static int expect(struct parent *p, uint32_t mask, enum proto_type *type, int *f
 	return 0;
 }
 
+static int send_go(struct parent *p, struct drop_err *err)
+{
+	if (p->setup.tty_mask & 1u)
+		term_enter_raw(&p->term, STDIN_FILENO);
+	if (proto_send(p->sock, MSG_GO, NULL, 0, -1, err) < 0)
+		return -1;
+	p->go_sent = true;
+	return 0;
+}
+
 static int handshake(struct parent *p, struct drop_err *err)
 {
 	enum proto_type type;
@@ -246,6 +257,10 @@ static int handshake(struct parent *p, struct drop_err *err)
 	/* Off the critical path, while the child builds the filesystem (pid 1 stays dumpable until GO). */
 	if (!p->in->join)
 		record_identity(p);
+	/* Without pasta there is nothing to wait for: GO waits in the socket for
+	 * the child, which then never waits a round trip for it. */
+	if (!p->in->pasta && send_go(p, err) < 0)
+		return -1;
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
 		return -1;
 	p->pty_master = fd;
@@ -264,9 +279,7 @@ static int start_program(struct parent *p, struct drop_err *err)
 	enum proto_type type;
 	int fd = -1;
 
-	if (p->setup.tty_mask & 1u)
-		term_enter_raw(&p->term, STDIN_FILENO);
-	if (proto_send(p->sock, MSG_GO, NULL, 0, -1, err) < 0)
+	if (!p->go_sent && send_go(p, err) < 0)
 		return -1;
 	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0) {
 		if (p->in->out) {

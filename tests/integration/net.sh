@@ -77,6 +77,8 @@ assert_match "$(printf '%s\n' "$OUT" | tail -n 1)" ' [^l][^ ]* |^[^l]' "isolated
 run_drop run -e n -n off -- sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | tr "\n" " "'
 assert_ne "$host_ns" "$(printf '%s\n' "$OUT" | head -n 1)" "off: own network namespace"
 assert_eq "lo " "$(printf '%s\n' "$OUT" | tail -n 1)" "off: only lo"
+run_drop run -e n -n off -- cat /sys/class/net/lo/flags
+assert_eq 0x9 "$OUT" "off: lo is up (IFF_UP|IFF_LOOPBACK), in the sandbox's own sysfs"
 run_drop run -e n -n host -- sh -c 'readlink /proc/self/ns/net; ls /sys/class/net | LC_ALL=C sort | tr "\n" " "'
 assert_eq "$host_ns" "$(printf '%s\n' "$OUT" | head -n 1)" "host: the host's network namespace"
 assert_eq "$host_ifs" "$(printf '%s\n' "$OUT" | tail -n 1)" "host: the host's interfaces"
