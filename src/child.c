@@ -296,6 +296,11 @@ void child_main(const struct child_args *args)
 	if (helper_begin(&helper, args->make_netns, &err) < 0 || receive_setup(&c, &err) < 0)
 		fail_setup(&c, &err);
 	helper_give_setup(&helper, &c.setup);
+	/* The parent sends the setup only after it moved us into the instance's cgroup (with limits). */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		err_sys(&err, DROP_ESETUP, "cannot create the cgroup namespace");
+		fail_setup(&c, &err);
+	}
 	if (fs_build_root(&c.setup, &helper, &err) < 0 || helper_finish(&helper, &err) < 0 || make_pty(&c, &err) < 0 ||
 	    wait_for_go(&c, &err) < 0)
 		fail_setup(&c, &err);

@@ -127,7 +127,9 @@ static int userns_error(struct drop_err *err)
 
 static unsigned long clone_flags(const struct drop_setup *s)
 {
-	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	/* No CLONE_NEWCGROUP: the child makes its cgroup namespace once it is in its
+	 * instance cgroup, so that this is the root it sees. */
+	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 
 	/* pasta needs the namespace at once; for --net off the child makes it (child-helper.c). */
 	if (s->net_mode == NET_ISOLATED)

@@ -131,6 +131,8 @@ assert_drop 0 run -e x --memory 64M -- sh -c 'echo fine'
 run_drop -v run -e x --memory 64M -- true
 if [ "$CGROUP2" = 1 ]; then mech=cgroup2; else mech=rlimit; fi
 assert_contains "$ERR" "$mech" "-v says the memory limit is enforced by $mech"
+run_drop run -e x --memory 64M -- grep '^0::' /proc/self/cgroup
+assert_eq "0::/" "$OUT" "the sandbox's cgroup namespace is rooted at its own cgroup (no host cgroup path shows)"
 
 # ---- pids (bounded, so that a missing limit cannot hurt the host)
 
