@@ -263,7 +263,8 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 		.host_env = environ, .as_root = o->as_root, .verbosity = ctx->verbosity,
 	};
 	struct parent_input in = { .setup = &s->setup, .settings = &s->settings, .instance = &s->instance,
-				   .verbosity = ctx->verbosity, .limits = &s->limits, .out = &s->outcome };
+				   .verbosity = ctx->verbosity, .limits = &s->limits, .out = &s->outcome,
+				   .stale_under = &ctx->paths };
 
 	if (resolve_env_id(ctx, o, &s->id, err) < 0)
 		return -1;

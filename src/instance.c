@@ -38,6 +38,8 @@ int instance_name(const struct drop_paths *p, const char *id, struct instance *i
 	return 0;
 }
 
+static bool clean_if_stale(const char *dir, const char *name, void *ctx);
+
 int instance_open(struct instance *inst, struct drop_err *err)
 {
 	autofree char *run = strdup(inst->dir);
@@ -46,9 +48,16 @@ int instance_open(struct instance *inst, struct drop_err *err)
 	if (!slash)
 		return err_sys(err, 0, "out of memory");
 	*slash = '\0';
-	/* DATA_DIR/run exists but on a first run: one mkdir, not one per component. */
-	if (mkdir(inst->dir, 0700) < 0 && (errno != ENOENT || mkdir_p(run, 0700) < 0 || mkdir(inst->dir, 0700) < 0))
-		return err_sys(err, 0, "cannot create %s", inst->dir);
+	if (mkdir(inst->dir, 0700) < 0) {
+		/* DATA_DIR/run is missing on a first run; a leftover of a recycled pid
+		 * is stale (drop run cleans stale ones only once its program runs). */
+		if (errno == ENOENT)
+			mkdir_p(run, 0700);
+		else if (errno == EEXIST)
+			clean_if_stale(inst->dir, inst->name, NULL);
+		if (mkdir(inst->dir, 0700) < 0)
+			return err_sys(err, 0, "cannot create %s", inst->dir);
+	}
 	inst->dir_fd = open(inst->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (inst->dir_fd < 0) {
 		err_sys(err, 0, "cannot open %s", inst->dir);

@@ -104,7 +104,9 @@ int main(int argc, char **argv)
 		paths_free(&ctx.paths);
 		return is_program || !strcmp(argv[first], "run") ? DROP_ESETUP : DROP_FAIL;
 	}
-	instance_clean_stale(&ctx.paths);
+	/* drop run (and drop PROGRAM) does it once its program runs. */
+	if (!is_program && strcmp(argv[first], "run"))
+		instance_clean_stale(&ctx.paths);
 	optind = 1;
 	status = is_program ? cmd_program(&ctx, argc - first, argv + first, &err)
 			    : cmd->run(&ctx, argc - first, argv + first, &err);

@@ -170,13 +170,14 @@ static int pasta_failed(const struct net *n, struct drop_err *err)
 		       last ? last : "", n->logfile);
 }
 
-int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err)
+int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err)
 {
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!pidfile_written(n)) {
-		struct pollfd pfd[2] = { { .fd = n->inotify_fd, .events = POLLIN }, { .fd = n->pidfd, .events = POLLIN } };
+		struct pollfd pfd[3] = { { .fd = n->inotify_fd, .events = POLLIN }, { .fd = n->pidfd, .events = POLLIN },
+					 { .fd = stop_fd, .events = POLLIN } };
 		char buf[4096];
 		long waited;
 
@@ -185,10 +186,12 @@ int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err)
 		if (waited >= timeout_ms)
 			return err_set(err, DROP_ESETUP, "pasta did not set up the network within %d s (log: %s)",
 				       timeout_ms / 1000, n->logfile);
-		if (poll(pfd, 2, (int)(timeout_ms - waited)) < 0 && errno != EINTR)
+		if (poll(pfd, 3, (int)(timeout_ms - waited)) < 0 && errno != EINTR)
 			return err_sys(err, DROP_ESETUP, "poll");
 		if (pfd[1].revents)
 			return pasta_failed(n, err);
+		if (pfd[2].revents)
+			return 1;
 		while (read(n->inotify_fd, buf, sizeof(buf)) > 0)
 			;
 	}

@@ -26,7 +26,8 @@ int net_write_resolv_conf(const char *run_dir, struct drop_err *err);
 int net_start(struct net *n, const char *pasta, const struct drop_settings *s, pid_t target,
 	      const char *run_dir, struct drop_err *err);
 /* Wait until pasta has configured the namespace (it writes its pid file then). */
-int net_wait_ready(struct net *n, int timeout_ms, struct drop_err *err);
+/* 0 once pasta configured the namespace, 1 as soon as stop_fd is readable (again later), -1 on failure. */
+int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err);
 void net_stop(struct net *n);
 
 /* The pasta argument vector for settings (tests and show-config use it too). NULL-terminated, malloc'd. */

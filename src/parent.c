@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -217,12 +218,48 @@ static int write_id_maps(struct parent *p, struct drop_err *err)
 	return write_proc_file(p->pid, "gid_map", map, err);
 }
 
+/*
+ * Signals wait in the signalfd until the relay forwards them; before the
+ * program exists a terminating one ends the set-up instead (the caller kills
+ * the sandbox), so that a hung set-up (a dead network mount, a slow pasta)
+ * still answers Ctrl-C and kill.
+ */
+static int setup_signals(struct parent *p, struct drop_err *err)
+{
+	struct signalfd_siginfo si;
+
+	while (read(p->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+			return err_set(err, 128 + sig, "interrupted by SIG%s before the program started", sigabbrev_np(sig));
+	}
+	return 0;
+}
+
+/* Wait until the child has something to say, minding signals meanwhile. */
+static int wait_for_child(struct parent *p, struct drop_err *err)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = p->sock, .events = POLLIN }, { .fd = p->sigfd, .events = POLLIN } };
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return err_sys(err, DROP_ESETUP, "poll");
+		if (pfd[1].revents && setup_signals(p, err) < 0)
+			return -1;
+		if (pfd[0].revents)
+			return 0;
+	}
+}
+
 /* The child reports its own failures; a vanished child is reported by its status. */
 static int expect(struct parent *p, uint32_t mask, enum proto_type *type, int *fd, struct drop_err *err)
 {
 	autofree uint8_t *body = NULL;
 	size_t len = 0;
 
+	if (wait_for_child(p, err) < 0)
+		return -1;
 	if (proto_recv(p->sock, mask | (1u << MSG_ERROR), type, &body, &len, fd, err) < 0)
 		return err_set(err, DROP_ESETUP, "the sandbox failed during setup (%s)", err->msg);
 	if (*type == MSG_ERROR) {
@@ -249,6 +286,7 @@ static int handshake(struct parent *p, struct drop_err *err)
 {
 	enum proto_type type;
 	int fd = -1;
+	int rc;
 
 	if (proto_send_setup(p->sock, &p->setup, err) < 0)
 		return -1;
@@ -269,8 +307,9 @@ static int handshake(struct parent *p, struct drop_err *err)
 	if (expect(p, 1u << MSG_READY, &type, &fd, err) < 0)
 		return -1;
 	/* The program never starts before the network is configured. */
-	if (p->in->pasta && net_wait_ready(&p->net, 10000, err) < 0)
-		return -1;
+	while (p->in->pasta && (rc = net_wait_ready(&p->net, 10000, p->sigfd, err)) != 0)
+		if (rc < 0 || setup_signals(p, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -377,6 +416,9 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 		goto out;
 	if (handshake(&p, err) < 0 || start_program(&p, err) < 0)
 		goto out;
+	/* Housekeeping for earlier runs, off the start-up's path. */
+	if (in->stale_under)
+		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
 	p.pid = -1;
 out:

@@ -34,6 +34,7 @@ struct parent_input {
 	uint64_t timeout_ms;
 	uint64_t max_output;
 	struct parent_outcome *out;           /* may be NULL */
+	const struct drop_paths *stale_under; /* clean stale instances there once the program runs */
 	int verbosity;
 };
 

@@ -194,6 +194,27 @@ assert_contains "$ERR" "dnf" "missing pasta: Fedora install command"
 assert_contains "$ERR" "pacman" "missing pasta: Arch install command"
 assert_exit 0 env PATH=/nonexistent "$DROP" run -e n -n off -- /bin/true
 
+# ---- a set-up that hangs (here: a pasta that never gets ready) still answers SIGTERM
+
+mkdir -p "$WORK/fakebin"
+printf '#!/bin/sh\nexec sleep 4321\n' >"$WORK/fakebin/pasta"
+chmod +x "$WORK/fakebin/pasta"
+env PATH="$WORK/fakebin:$PATH" "$DROP" run -e n -- touch "$PROJ/hung-ran" </dev/null >"$WORK/hung.out" 2>"$WORK/hung.err" &
+hung=$!
+_t_bg_pids="${_t_bg_pids:-} $hung"
+wait_for 5 pgrep -u "$TEST_UID" -f '^sleep 4321$' >/dev/null
+kill -TERM "$hung"
+t0=$(date +%s%N)
+wait "$hung"
+STATUS=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+assert_eq 143 "$STATUS" "SIGTERM during the set-up: drop exits 128+15"
+check "and at once (${ms} ms), not after pasta's 10 s readiness timeout" test "$ms" -lt 3000
+assert_contains "$(cat "$WORK/hung.err")" "drop: interrupted by SIGTERM before the program started" "saying so in one line"
+check_not "the program never ran" test -e "$PROJ/hung-ran"
+check "the hung pasta is gone within 2 s" wait_for 2 sh -c "! pgrep -u $TEST_UID -f '^sleep 4321\$' >/dev/null"
+check "no instance directory is left" sh -c "[ -z \"\$(ls -A '$DATA_DIR/run' 2>/dev/null)\" ]"
+
 # ---- pasta lifetime
 
 # start_run SECONDS: start a run; sets DPID, PASTA (pids of this run's pasta) and

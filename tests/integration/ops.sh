@@ -118,6 +118,12 @@ assert_eq 1024 "${#ys}" "max-output: stderr is cut at 1024 bytes too"
 run_drop run -e x --max-output 1K -- sh -c 'head -c 1000 /dev/zero | tr "\0" z'
 assert_eq 1000 "${#OUT}" "max-output: output under the cap passes whole"
 
+# A leftover directory under the new run's own name (a recycled pid) is stale: it is replaced.
+run_cmd sh -c 'mkdir -p "$1/run/x-$$" && : >"$1/run/x-$$/lock" && echo $$ && exec "$2" run -e x -n off -- true' \
+	_ "$DATA_DIR" "$DROP"
+assert_status 0 "a stale instance directory with the run's own name (a recycled pid) does not stop it"
+check "and it is gone after the run" test ! -e "$DATA_DIR/run/x-$OUT"
+
 # ---- memory
 
 hog='b = bytearray(200 * 1024 * 1024); print(len(b))'
