@@ -92,14 +92,45 @@ static enum target_result step(int dir, const char *name, bool last, enum target
 	return TARGET_ERROR;
 }
 
+/*
+ * The usual case, a target that exists, in one openat2 with the same
+ * restrictions as the walk below: every component but the last is then a
+ * real directory, and the last one is classified like step() does.
+ * Anything else (missing, a symlink on the way) takes the walk, which creates
+ * and explains.
+ */
+static bool open_existing(int root_fd, const char *path, enum target_kind kind, int *fd, enum target_result *r)
+{
+	struct stat st;
+	int f;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return false;
+	f = open_component(root_fd, path, 0);
+	if (f < 0)
+		return false;
+	*r = fstat(f, &st) < 0 ? TARGET_ERROR : classify(&st, true, kind);
+	if (*r == TARGET_OK)
+		*fd = f;
+	else
+		close(f);
+	return true;
+}
+
 enum target_result mnt_target(int root_fd, const char *path, enum target_kind kind, bool create, int *fd)
 {
-	autofree char *copy = strdup(path);
+	autofree char *copy = NULL;
 	autoclose int dir = -1;
 	char *save = NULL;
 	char *name, *next;
+	enum target_result r;
 
 	*fd = -1;
+	if (open_existing(root_fd, path, kind, fd, &r))
+		return r;
+	copy = strdup(path);
 	if (!copy)
 		return TARGET_ERROR;
 	dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
@@ -112,7 +143,6 @@ enum target_result mnt_target(int root_fd, const char *path, enum target_kind ki
 	}
 	for (; name; name = next) {
 		int child = -1;
-		enum target_result r;
 
 		next = strtok_r(NULL, "/", &save);
 		r = step(dir, name, next == NULL, kind, create, &child);
