@@ -2,7 +2,6 @@
 #include "paths.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 static char *xdg_dir(const char *var, const char *home, const char *fallback)
@@ -27,20 +27,25 @@ static char *xdg_dir(const char *var, const char *home, const char *fallback)
 	return path_join(base, "drop");
 }
 
+/*
+ * Only when the environment lacks HOME or USER, and from /etc/passwd itself,
+ * not NSS: login always sets both, and a (static) drop loads no NSS module.
+ */
 static int fill_identity(struct drop_paths *p, struct drop_err *err)
 {
 	const char *home = getenv("HOME");
 	const char *user = getenv("USER");
 	bool complete = home && home[0] == '/' && user && *user;
-	/* The passwd lookup (NSS, files) is only worth it when the environment lacks something. */
-	struct passwd *pw = complete ? NULL : getpwuid(p->uid);
+	autofree char *passwd = complete ? NULL : read_file("/etc/passwd", 16 << 20);
+	const char *pw_name = NULL, *pw_home = NULL;
+	bool found = passwd && passwd_find(passwd, p->uid, &pw_name, &pw_home);
 
-	if ((!home || home[0] != '/') && pw)
-		home = pw->pw_dir;
+	if ((!home || home[0] != '/') && found)
+		home = pw_home;
 	if (!home || home[0] != '/')
 		return err_set(err, 0, "cannot determine the home directory: set HOME");
-	if ((!user || !*user) && pw)
-		user = pw->pw_name;
+	if ((!user || !*user) && found)
+		user = pw_name;
 	p->home = strdup(home);
 	p->user = strdup(user && *user ? user : "user");
 	if (!p->home || !p->user)

@@ -391,3 +391,33 @@ char **strv_steal(struct strv *s)
 	s->cap = 0;
 	return v;
 }
+
+/* "name:password:uid:gid:gecos:home:shell", one entry a line. */
+bool passwd_find(char *text, unsigned long uid, const char **name, const char **home)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *field[7] = { 0 };
+		char *p = line;
+		char *end;
+		int n = 0;
+
+		while (n < 7) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (!p)
+				break;
+			*p++ = '\0';
+		}
+		if (n < 6 || !field[2][0])
+			continue;
+		errno = 0;
+		if (strtoul(field[2], &end, 10) != uid || *end || errno)
+			continue;
+		*name = field[0];
+		*home = field[5];
+		return true;
+	}
+	return false;
+}

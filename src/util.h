@@ -51,6 +51,10 @@ bool glob_match(const char *pattern, const char *s);
 /* Valid environment id: [A-Za-z0-9._-]+, not starting with '.' or '-', not "base",
  * at most ENV_ID_MAX bytes. */
 bool env_id_is_valid(const char *id);
+
+/* In /etc/passwd text, the entry of uid: pointers to its name and home
+ * directory, NUL-terminated in place; false when there is none. */
+bool passwd_find(char *text, unsigned long uid, const char **name, const char **home);
 /* Derive an id from a directory path: "/home/alice/src/proj" -> "home-alice-src-proj"
  * (slashes become '-', leading '.'/'-' and trailing '-' stripped, other invalid
  * characters become '_'). malloc'd; NULL if the result is empty or invalid. */

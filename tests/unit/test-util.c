@@ -278,6 +278,42 @@ static void test_strv(void)
 	ok(s.v == NULL && s.n == 0, "clear resets");
 }
 
+static const char passwd_text[] = "root:x:0:0:root:/root:/bin/bash\n"
+				   "# not an entry\n"
+				   "short:x:5\n"
+				   "bad:x:10x:10::/bad:/bin/sh\n"
+				   "empty::1001:1001::/home/empty:\n"
+				   "ann:x:1000:1000:Ann,,,:/home/ann:/bin/zsh\n"
+				   "dup:x:1000:1000::/home/dup:/bin/sh\n";
+
+/* passwd_find works in place: each lookup gets its own copy; "name home" or "". */
+static const char *passwd_lookup(unsigned long uid)
+{
+	static char result[256];
+	char copy[sizeof(passwd_text)];
+	const char *name = NULL, *home = NULL;
+
+	memcpy(copy, passwd_text, sizeof(copy));
+	result[0] = '\0';
+	if (passwd_find(copy, uid, &name, &home))
+		snprintf(result, sizeof(result), "%s %s", name, home);
+	return result;
+}
+
+static void test_passwd(void)
+{
+	char none[] = "";
+	const char *name = NULL, *home = NULL;
+
+	is_str(passwd_lookup(1000), "ann /home/ann", "passwd: uid 1000, its name and home (the first entry wins)");
+	is_str(passwd_lookup(0), "root /root", "passwd: the first line");
+	is_str(passwd_lookup(1001), "empty /home/empty", "passwd: empty password and shell fields are fine");
+	is_str(passwd_lookup(10), "", "passwd: a malformed uid matches nothing");
+	is_str(passwd_lookup(5), "", "passwd: a short line is skipped");
+	is_str(passwd_lookup(4242), "", "passwd: an unknown uid is not found");
+	ok(!passwd_find(none, 0, &name, &home), "passwd: empty text");
+}
+
 int main(void)
 {
 	test_paths();
@@ -289,5 +325,6 @@ int main(void)
 	test_glob();
 	test_env_ids();
 	test_strv();
+	test_passwd();
 	return tap_done();
 }
