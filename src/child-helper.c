@@ -1,4 +1,4 @@
-/* child-helper.c: the child's second thread: the --net off network namespace and the seccomp filter, made while the root is assembled. */
+/* child-helper.c: the child's second thread, while the root is assembled: the --net off network namespace, setsid, the seccomp filter. */
 #include "child-helper.h"
 
 #include <errno.h>
@@ -136,12 +136,4 @@ int helper_finish(struct child_helper *h, struct drop_err *err)
 		return -1;
 	}
 	return 0;
-}
-
-void helper_free(struct child_helper *h)
-{
-	seccomp_blob_free(&h->filters);
-	if (h->ns_fd >= 0)
-		close(h->ns_fd);
-	h->ns_fd = -1;
 }

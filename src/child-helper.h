@@ -1,4 +1,4 @@
-/* child-helper.h: the child's second thread: the --net off network namespace and the seccomp filter, made while the root is assembled. */
+/* child-helper.h: the child's second thread, while the root is assembled: the --net off network namespace, setsid, the seccomp filter. */
 #ifndef DROP_CHILD_HELPER_H
 #define DROP_CHILD_HELPER_H
 
@@ -45,6 +45,5 @@ void helper_give_setup(struct child_helper *h, const struct drop_setup *setup);
 int helper_enter_netns(struct child_helper *h, struct drop_err *err);
 /* Wait for the thread: afterwards h->filters holds the compiled filter (empty with seccomp = off). */
 int helper_finish(struct child_helper *h, struct drop_err *err);
-void helper_free(struct child_helper *h);
 
 #endif

@@ -20,8 +20,8 @@
 
 #include "child-caps.h"
 #include "child-fs.h"
-#include "child-init.h"
 #include "child-helper.h"
+#include "child-init.h"
 #include "cleanup.h"
 #include "config.h"
 #include "proto.h"

@@ -72,12 +72,6 @@ int instance_open(struct instance *inst, struct drop_err *err)
 	return 0;
 }
 
-int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
-		    struct drop_err *err)
-{
-	return instance_name(p, id, inst, err) < 0 || instance_open(inst, err) < 0 ? -1 : 0;
-}
-
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[])
 {
 	char buf[4096];

@@ -20,9 +20,6 @@ struct instance {
 int instance_name(const struct drop_paths *p, const char *id, struct instance *inst, struct drop_err *err);
 /* Create and lock the named instance's directory. */
 int instance_open(struct instance *inst, struct drop_err *err);
-/* Both. */
-int instance_create(const struct drop_paths *p, const char *id, struct instance *inst,
-		    struct drop_err *err);
 /* Record the sandbox's pid 1 (host pid), its user namespace (inode) and the command, for ps and enter. */
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[]);
 /* Remove the directory and drop the lock. Safe on a zeroed struct. */
