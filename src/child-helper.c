@@ -107,6 +107,9 @@ int helper_enter_netns(struct child_helper *h, struct drop_err *err)
 		if (errno != EINTR)
 			return err_sys(err, DROP_ESETUP, "cannot wait for the network namespace");
 	h->netns_entered = true;
+	if (h->ns_fd < 0 && h->ns_errno == ENOSPC)
+		return err_set(err, DROP_ESETUP, "%s: the limit user.max_net_namespaces is reached; raise it with sysctl",
+			       h->ns_step);
 	if (h->ns_fd < 0) {
 		errno = h->ns_errno;
 		return err_sys(err, DROP_ESETUP, "%s", h->ns_step);

@@ -194,6 +194,13 @@ assert_contains "$ERR" "dnf" "missing pasta: Fedora install command"
 assert_contains "$ERR" "pacman" "missing pasta: Arch install command"
 assert_exit 0 env PATH=/nonexistent "$DROP" run -e n -n off -- /bin/true
 
+# ---- no network namespace left to make (--net off makes its own)
+
+run_cmd unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_net_namespaces && exec "$1" run -e n -n off -- true' _ "$DROP"
+assert_status 125 "--net off with user.max_net_namespaces exhausted: drop's own failure"
+assert_error "cannot create the network namespace: the limit user.max_net_namespaces is reached" \
+	"and the message names the limit"
+
 # ---- a set-up that hangs (here: a pasta that never gets ready) still answers SIGTERM
 
 mkdir -p "$WORK/fakebin"
