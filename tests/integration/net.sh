@@ -252,30 +252,19 @@ start_run() { # SECONDS: how long the program runs
 	done
 	[ -n "$PASTA" ] || diag "pasta processes: $(pgrep -a -u "$TEST_UID" '^(pasta|passt)')" "drop's descendants: $KIDS"
 }
-# A pid counts as gone once it has died: a zombie left to the host's reaper
-# (drop cannot reap anything after a SIGKILL) runs nothing and holds no socket.
-all_gone() {
-	local p state
-	for p in "$@"; do
-		state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$p/stat" 2>/dev/null)
-		[ -n "$state" ] && [ "$state" != Z ] && return 1
-	done
-	return 0
-}
-
 start_run 2
 check "a pasta process runs for an isolated run" test -n "$PASTA"
 wait "$DPID" 2>/dev/null
 # shellcheck disable=SC2086
-check "pasta is gone within 2 s after drop exits" wait_for 2 all_gone $PASTA
+check "pasta is gone within 2 s after drop exits" wait_for 2 pids_gone $PASTA
 
 start_run 30
 check "a pasta process runs (SIGKILL case)" test -n "$PASTA"
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null
 # shellcheck disable=SC2086
-check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 all_gone $PASTA
+check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_gone $PASTA
 # shellcheck disable=SC2086
-check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 all_gone $KIDS
+check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_gone $KIDS
 
 done_testing

@@ -304,6 +304,18 @@ bg_start() {
 	_t_bg_pids="${_t_bg_pids:-} $BG_PID"
 }
 
+# pids_gone PID...: every one has died. A zombie counts as gone: it runs
+# nothing and holds nothing, and reaping it is up to whoever inherited it
+# (the host's init, which may be lazy; drop cannot reap after a SIGKILL).
+pids_gone() {
+	local p state
+	for p in "$@"; do
+		state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$p/stat" 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] && return 1
+	done
+	return 0
+}
+
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 wait_for() {
 	local tries=$(($1 * 10))
