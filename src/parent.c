@@ -320,7 +320,7 @@ static int start_program(struct parent *p, struct drop_err *err)
 	enum proto_type type;
 	int fd = -1;
 
-	if (!p->go_sent && send_go(p, err) < 0)
+	if ((!p->go_sent && send_go(p, err) < 0) || wait_for_child(p, err) < 0)
 		return -1;
 	if (recv(p->sock, &byte, 1, MSG_PEEK) == 0) {
 		if (p->in->out) {
