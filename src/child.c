@@ -213,11 +213,23 @@ __attribute__((noreturn)) static void fail_setup(struct child *c, struct drop_er
 	_exit(err->status);
 }
 
+/*
+ * Once the program has its streams, this process keeps none: not the pipe
+ * ends, not the pty, and not its own 0-2, which are drop's (the host's
+ * terminal, say) and would stay open for the sandbox's whole life.
+ */
 static void close_inherited_stdio(struct child *c)
 {
-	for (int fd = 0; fd < 3; fd++)
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; fd < 3; fd++) {
 		if (c->args->stdio[fd] >= 0)
 			close(c->args->stdio[fd]);
+		if (null >= 0)
+			dup2(null, fd);
+	}
+	if (null > 2)
+		close(null);
 	if (c->pty_slave >= 0)
 		close(c->pty_slave);
 }

@@ -90,4 +90,16 @@ owners=$(find "$DATA_DIR/run" -mindepth 1 -printf '%u:%g %p\n' 2>/dev/null)
 wait "$dpid"
 assert_eq "" "$(printf '%s\n' "$owners" | grep -v '^root:root ' | grep .)" "root: instance files (pasta pid/log) are root-owned"
 
+# pid 1 keeps none of drop's own streams (root can look at its fds).
+echo input >"$WORK/p1.in"
+"$DROP" run -e r -n off -- sh -c 'echo ready; exec sleep 30' <"$WORK/p1.in" >"$WORK/p1.out" 2>&1 &
+p1drop=$!
+_t_bg_pids="${_t_bg_pids:-} $p1drop"
+wait_for 15 grep -q ready "$WORK/p1.out"
+p1=$(pgrep -P "$p1drop" | head -n 1)
+fds=$(for fd in 0 1 2; do readlink "/proc/$p1/fd/$fd"; done | tr '\n' ' ')
+assert_eq "/dev/null /dev/null /dev/null " "$fds" "pid 1 of the sandbox holds /dev/null on 0-2, not drop's stdin file and output"
+kill -TERM "$p1drop"
+wait "$p1drop" 2>/dev/null
+
 done_testing
