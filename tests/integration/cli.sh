@@ -194,9 +194,8 @@ assert_match "$ERR" "^drop: .*no-such-profile" "-p with an unknown profile names
 # ---- rm refuses while an instance runs
 
 make_env busy
-"$DROP" run -e busy -- sh -c 'echo ready; exec sleep 20' </dev/null >"$WORK/busy.out" 2>&1 &
-busy=$!
-_t_bg_pids="${_t_bg_pids:-} $busy"
+bg_start "$DROP" run -e busy -- sh -c 'echo ready; exec sleep 20' >"$WORK/busy.out" 2>&1
+busy=$BG_PID
 wait_for 15 grep -q ready "$WORK/busy.out"
 assert_drop 1 rm busy
 assert_match "$ERR" "^drop: " "rm of a running env: one drop: message"

@@ -57,9 +57,8 @@ SigIgn:	0000000000000000" "$OUT" "the program starts with no blocked or ignored 
 
 # ---- pid namespace
 
-sleep 60 &
-hostpid=$!
-_t_bg_pids="${_t_bg_pids:-} $hostpid"
+bg_start sleep 60
+hostpid=$BG_PID
 run_in x sh -c "ls -d /proc/[0-9]* | wc -l; test -e /proc/$hostpid && echo SEEN; kill -TERM $hostpid && echo KILLED"
 check "the sandbox sees only its own few processes" test "$(printf '%s\n' "$OUT" | head -n 1)" -le 6
 assert_not_contains "$OUT" SEEN "a host process is not visible"
@@ -75,19 +74,17 @@ run_in x sh -c 'sleep 0.2 & exit 7'
 assert_status 7 "init exits with the program's status, not its children's"
 
 # Signals sent to drop reach the program.
-"$DROP" run -e x -- sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' \
-	</dev/null >"$WORK/sig.out" 2>"$WORK/sig.err" &
-dpid=$!
-_t_bg_pids="$_t_bg_pids $dpid"
+bg_start "$DROP" run -e x -- sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' \
+	>"$WORK/sig.out" 2>"$WORK/sig.err"
+dpid=$BG_PID
 wait_for 10 grep -q ready "$WORK/sig.out"
 kill -TERM "$dpid"
 wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null"
 wait "$dpid"
 st=$?
 assert_eq "9 got-term" "$st $(grep -v ready "$WORK/sig.out")" "SIGTERM to drop is passed to the program"
-"$DROP" run -e x -- sh -c 'echo ready; exec sleep 30' </dev/null >"$WORK/sig.out" 2>&1 &
-dpid=$!
-_t_bg_pids="$_t_bg_pids $dpid"
+bg_start "$DROP" run -e x -- sh -c 'echo ready; exec sleep 30' >"$WORK/sig.out" 2>&1
+dpid=$BG_PID
 wait_for 10 grep -q ready "$WORK/sig.out"
 kill -TERM "$dpid"
 wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null"

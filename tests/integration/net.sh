@@ -126,10 +126,9 @@ publish_case() {
 	local desc=$1 expect=$2 hport=$3 proto=$4 sport=$5 dpid got tries
 	shift 6
 	rm -f "$WORK/pub.out"
-	"$DROP" run -e n "$@" -- python3 "$NET" "$proto-serve" 0.0.0.0 "$sport" pong-inside \
-		</dev/null >"$WORK/pub.out" 2>"$WORK/pub.err" &
-	dpid=$!
-	_t_bg_pids="${_t_bg_pids:-} $dpid"
+	bg_start "$DROP" run -e n "$@" -- python3 "$NET" "$proto-serve" 0.0.0.0 "$sport" pong-inside \
+		>"$WORK/pub.out" 2>"$WORK/pub.err"
+	dpid=$BG_PID
 	if ! wait_for 15 grep -q listening "$WORK/pub.out"; then
 		not_ok "$desc (the server inside did not start)"
 		diag "$(cat "$WORK/pub.err")"
@@ -206,9 +205,8 @@ assert_error "cannot create the network namespace: the limit user.max_net_namesp
 mkdir -p "$WORK/fakebin"
 printf '#!/bin/sh\nexec sleep 4321\n' >"$WORK/fakebin/pasta"
 chmod +x "$WORK/fakebin/pasta"
-env PATH="$WORK/fakebin:$PATH" "$DROP" run -e n -- touch "$PROJ/hung-ran" </dev/null >"$WORK/hung.out" 2>"$WORK/hung.err" &
-hung=$!
-_t_bg_pids="${_t_bg_pids:-} $hung"
+bg_start env PATH="$WORK/fakebin:$PATH" "$DROP" run -e n -- touch "$PROJ/hung-ran" >"$WORK/hung.out" 2>"$WORK/hung.err"
+hung=$BG_PID
 wait_for 5 pgrep -u "$TEST_UID" -f '^sleep 4321$' >/dev/null
 kill -TERM "$hung"
 t0=$(date +%s%N)
@@ -235,9 +233,8 @@ descendants() {
 }
 start_run() { # SECONDS: how long the program runs
 	rm -f "$WORK/life.out"
-	"$DROP" run -e n -- sh -c "echo ready; exec sleep $1" </dev/null >"$WORK/life.out" 2>"$WORK/life.err" &
-	DPID=$!
-	_t_bg_pids="${_t_bg_pids:-} $DPID"
+	bg_start "$DROP" run -e n -- sh -c "echo ready; exec sleep $1" >"$WORK/life.out" 2>"$WORK/life.err"
+	DPID=$BG_PID
 	wait_for 15 grep -q ready "$WORK/life.out" || diag "run did not start: $(cat "$WORK/life.err")"
 	KIDS=$(descendants "$DPID" | tr '\n' ' ')
 	PASTA=

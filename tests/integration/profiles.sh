@@ -201,18 +201,7 @@ printf '%s\n' "$SECRET" >"$HOME/.ssh/id_ed25519"
 PORT=$(random_port)
 HITS=$WORK/hits
 : >"$HITS"
-bg_start python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-while True:
-    c, _ = s.accept()
-    open(sys.argv[2], "a").write("hit\n")
-    c.close()
-' "$PORT" "$HITS"
-wait_for 10 sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." || diag "host service did not start"
+tcp_service "$PORT" pong "$HITS" || diag "host service did not start"
 # The service works from the host: the check below can fail.
 (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
 wait_for 5 grep -q hit "$HITS"

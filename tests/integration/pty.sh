@@ -271,9 +271,8 @@ for inst in $left; do
 done
 
 # Same with a terminal-less drop and pipes.
-"$DROP" run -e x -n off -- sh -c 'echo ready; exec sleep 1234.6' </dev/null >"$WORK/k.out" 2>&1 &
-dpid=$!
-_t_bg_pids="${_t_bg_pids:-} $dpid"
+bg_start "$DROP" run -e x -n off -- sh -c 'echo ready; exec sleep 1234.6' >"$WORK/k.out" 2>&1
+dpid=$BG_PID
 wait_for 10 grep -q ready "$WORK/k.out"
 check "(sanity) no terminal: the program runs before the SIGKILL" \
 	sh -c "pgrep -u $TEST_UID -f '^sleep 1234[.]6' >/dev/null"

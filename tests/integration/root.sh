@@ -17,9 +17,8 @@ assert_eq 0 "$OUT" "drop run as root: uid 0 inside"
 assert_eq "" "$ERR" "drop run as root: nothing printed"
 
 # Host processes are invisible and cannot be signalled.
-sleep 60 &
-hostpid=$!
-_t_bg_pids="${_t_bg_pids:-} $hostpid"
+bg_start sleep 60
+hostpid=$BG_PID
 sh_in r "ls -d /proc/[0-9]* | wc -l; test -e /proc/$hostpid && echo SEEN; kill -KILL $hostpid 2>/dev/null && echo KILLED; exit 0"
 check "root: only the sandbox's few processes" test "$(printf '%s\n' "$OUT" | head -n 1)" -le 6
 assert_not_contains "$OUT" SEEN "root: a host process is not visible"
@@ -48,20 +47,8 @@ assert_eq "0:0" "$(stat -c %u:%g "$PROJ/rootmade" 2>/dev/null)" "root: files cre
 run_in r sh -c 'ls /sys/class/net | wc -l; cat /etc/resolv.conf'
 check "root, isolated: an interface besides lo (pasta configured the namespace)" test "$(printf '%s\n' "$OUT" | head -n 1)" -ge 2
 assert_contains "$OUT" "nameserver 169.254.1.1" "root, isolated: pasta's DNS forwarder in resolv.conf"
-P=$((20000 + RANDOM % 20000))
-python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(4)
-while True:
-    c, _ = s.accept()
-    c.sendall(b"pong-root\n")
-    c.close()
-' "$P" </dev/null >/dev/null 2>&1 &
-_t_bg_pids="$_t_bg_pids $!"
-wait_for 10 sh -c "ss -Hlnt 'sport = :$P' | grep -q ."
+P=$(random_port)
+tcp_service "$P" pong-root "$WORK/root-hits" || diag "host service did not start"
 run_drop run -e r -T "$P" -- python3 -c '
 import socket, sys, time
 for _ in range(10):
@@ -82,9 +69,8 @@ except OSError:
 ' "$P"
 assert_eq "" "$OUT" "root, isolated: host loopback not reachable without -T"
 
-"$DROP" run -e r -- sh -c 'echo ready; exec sleep 3' </dev/null >"$WORK/run.out" 2>&1 &
-dpid=$!
-_t_bg_pids="$_t_bg_pids $dpid"
+bg_start "$DROP" run -e r -- sh -c 'echo ready; exec sleep 3' >"$WORK/run.out" 2>&1
+dpid=$BG_PID
 wait_for 15 grep -q ready "$WORK/run.out"
 owners=$(find "$DATA_DIR/run" -mindepth 1 -printf '%u:%g %p\n' 2>/dev/null)
 wait "$dpid"

@@ -340,6 +340,28 @@ random_port() {
 	done
 }
 
+# tcp_service PORT REPLY HITS: a host loopback TCP service on PORT (in the
+# background, killed at exit) that answers each connection with the line
+# REPLY and appends "hit" to the file HITS; returns once it listens.
+tcp_service() {
+	bg_start python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    open(sys.argv[3], "a").write("hit\n")
+    try:
+        c.sendall(sys.argv[2].encode() + b"\n")
+    except OSError:
+        pass
+    c.close()
+' "$1" "$2" "$3"
+	wait_for 10 sh -c "ss -Hltn 'sport = :$1' | grep -q ."
+}
+
 # write_base: a minimal base.ini (PATH exposed, isolated network), so that
 # runs print nothing of their own; init will not overwrite it.
 write_base() {
