@@ -23,7 +23,6 @@ enum op_kind {
 	OP_SYMLINK,   /* dst -> src */
 	OP_DIR,       /* mkdir dst with mode */
 	OP_REBIND,    /* bind dst's sandbox-side src (already assembled) onto dst */
-	OP_READONLY,  /* make whatever is at dst read-only, if it exists */
 	OP_BLOCK,     /* cover dst with an empty mode-000 entry, if it exists */
 };
 
@@ -32,11 +31,14 @@ enum op_kind {
 #define OPF_REPORT    0x2  /* configured mount: skip with a "not mounting" line */
 #define OPF_RECURSIVE 0x4  /* apply attributes to submounts too */
 #define OPF_IN_NETNS  0x8  /* made when attached, inside the sandbox's network namespace (sysfs) */
+#define OPF_ATTACHED  0x10 /* set once the bind is in place: real says what it shows */
+#define OPF_GIT_RO    0x20 /* a read-write mount whose top .git is made read-only */
 
 struct fs_op {
 	enum op_kind kind;
 	char *src;          /* owned */
 	char *dst;          /* owned */
+	char *real;         /* owned: OP_BIND's resolved physical source */
 	unsigned attr;      /* MOUNT_ATTR_* to add */
 	unsigned flags;     /* OPF_* */
 	mode_t mode;        /* OP_DIR */
@@ -72,6 +74,7 @@ static void op_free(struct fs_op *op)
 {
 	free(op->src);
 	free(op->dst);
+	free(op->real);
 	for (size_t i = 0; i < sizeof(op->fsopts) / sizeof(op->fsopts[0]); i++)
 		free(op->fsopts[i]);
 	if (op->tree_fd >= 0)
@@ -288,9 +291,6 @@ static int plan_configured(struct fs_ctx *ctx)
 		if (plan_bind(&ctx->plan, m->src, m->dst, attr, OPF_REPORT | OPF_RECURSIVE) < 0)
 			return -1;
 	}
-	for (char **r = s->readonly; r && *r; r++)
-		if (plan_simple(&ctx->plan, OP_READONLY, NULL, *r, 0) < 0)
-			return -1;
 	for (char **b = s->blocks; b && *b; b++)
 		if (plan_simple(&ctx->plan, OP_BLOCK, NULL, *b, 0) < 0)
 			return -1;
@@ -338,27 +338,76 @@ static int build_plan(struct fs_ctx *ctx)
 
 /* ---- phase 1: open every host source while the host tree is still in view ---- */
 
-static int prepare_bind(struct fs_op *op, struct drop_err *err)
+static bool in_any(const char *path, char *const *trees)
 {
+	for (size_t i = 0; trees && trees[i]; i++)
+		if (path_is_under(path, trees[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A configured mount of drop's own state is read-only; a read-write mount
+ * gets the .git rule (SPEC 5): its top .git as it is now is made read-only
+ * once attached, and a .git that is a symlink makes the whole mount read-only.
+ */
+static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
+{
+	const struct drop_setup *s = ctx->setup;
 	struct stat st;
 
-	if (stat(op->src, &st) < 0) {
-		if (errno == ENOENT && (op->flags & (OPF_OPTIONAL | OPF_REPORT))) {
-			if (op->flags & OPF_REPORT)
-				log_msg("not mounting %s, no such file or directory", op->src);
-			return 0;
-		}
-		return err_sys(err, DROP_ESETUP, "cannot mount %s", op->src);
+	if (in_any(op->real, s->readonly) || in_any(op->real, s->hidden))
+		op->attr |= MOUNT_ATTR_RDONLY;
+	if ((op->attr & MOUNT_ATTR_RDONLY) || op->tkind != TARGET_DIR ||
+	    fstatat(src, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		log_msg("mounting %s read-only, its .git is a symbolic link", op->src);
+		op->attr |= MOUNT_ATTR_RDONLY;
+	} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+		op->flags |= OPF_GIT_RO;
 	}
+}
+
+/* A source that cannot be used: configured mounts are skipped with a line, the rest stop the run. */
+static int skip_source(const struct fs_op *op, enum source_result r, struct drop_err *err)
+{
+	if (r == SOURCE_MISSING && (op->flags & (OPF_OPTIONAL | OPF_REPORT))) {
+		if (op->flags & OPF_REPORT)
+			log_msg("not mounting %s, no such file or directory", op->src);
+		return 0;
+	}
+	if (r == SOURCE_PLANTED_LINK && (op->flags & OPF_REPORT)) {
+		log_msg("not mounting %s, source path contains a symbolic link a sandbox could have planted", op->src);
+		return 0;
+	}
+	if (r == SOURCE_PLANTED_LINK)
+		return err_set(err, DROP_ESETUP, "cannot mount %s: %s is a symbolic link a sandbox could have planted; remove it",
+			       op->src, op->real);
+	if (op->flags & OPF_REPORT) {
+		log_msg("not mounting %s, %s", op->src, strerror(errno));
+		return 0;
+	}
+	return err_sys(err, DROP_ESETUP, "cannot mount %s", op->src);
+}
+
+/* The source is resolved once, without planted symlinks, and that fd is what gets mounted. */
+static int prepare_bind(const struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err)
+{
+	autoclose int src = -1;
+	enum source_result r = mnt_source(op->src, ctx->setup->writable, &src, &op->real);
+	struct stat st;
+
+	if (r == SOURCE_OK && fstat(src, &st) < 0)
+		r = SOURCE_ERROR;
+	if (r != SOURCE_OK)
+		return skip_source(op, r, err);
 	op->tkind = S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE;
-	op->tree_fd = mnt_clone_tree(AT_FDCWD, op->src);
-	if (op->tree_fd < 0) {
-		if (op->flags & OPF_REPORT) {
-			log_msg("not mounting %s, %s", op->src, strerror(errno));
-			return 0;
-		}
-		return err_sys(err, DROP_ESETUP, "cannot mount %s", op->src);
-	}
+	if (op->flags & OPF_REPORT)
+		source_rules(ctx, op, src);
+	op->tree_fd = mnt_clone_tree(src, "");
+	if (op->tree_fd < 0)
+		return skip_source(op, SOURCE_ERROR, err);
 	/* Attributes only ever add restrictions, and a clone is ours to restrict. */
 	if (op->attr && mnt_set_attr(op->tree_fd, op->attr, op->flags & OPF_RECURSIVE) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot restrict the mount of %s", op->src);
@@ -381,7 +430,7 @@ static int prepare_sources(struct fs_ctx *ctx, struct drop_err *err)
 		int rc = 0;
 
 		if (op->kind == OP_BIND)
-			rc = prepare_bind(op, err);
+			rc = prepare_bind(ctx, op, err);
 		else if (op->kind == OP_FS && !(op->flags & OPF_IN_NETNS))
 			rc = prepare_fs(op, err);
 		if (rc < 0)
@@ -400,6 +449,8 @@ static int report_target(const struct fs_op *op, enum target_result r, struct dr
 	}
 	return err_set(err, DROP_ESETUP, "cannot mount on %s: %s", op->dst, mnt_target_strerror(r));
 }
+
+static int protect_state(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err);
 
 static int run_attach(struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err)
 {
@@ -420,7 +471,8 @@ static int run_attach(struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err
 		}
 		return err_sys(err, DROP_ESETUP, "cannot mount on %s", op->dst);
 	}
-	return 0;
+	op->flags |= OPF_ATTACHED;
+	return (op->flags & OPF_REPORT) ? protect_state(ctx, op, err) : 0;
 }
 
 /* Split "/a/b/c" into an O_PATH fd of "/a/b" (created) and the name "c". */
@@ -479,21 +531,67 @@ static int run_rebind(struct fs_ctx *ctx, const struct fs_op *op, struct drop_er
 	return 0;
 }
 
-/* Protect drop's own state: re-bind what is visible at dst read-only, recursively. */
-static int run_readonly(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+/*
+ * The host path of the first symlink on the way to dst in the new root (or of
+ * dst itself when there is none), through the last attached bind that covers
+ * it: what a sandbox planted, named so the user can remove it.
+ */
+static char *host_culprit(const struct fs_ctx *ctx, const char *dst)
+{
+	const struct fs_op *best = NULL;
+	autofree char *link = strdup(dst);
+
+	if (!link)
+		return NULL;
+	for (char *p = link; *p; ) {
+		struct stat st;
+		char saved;
+
+		p = strchrnul(p + 1, '/');
+		saved = *p;
+		*p = '\0';
+		if (fstatat(ctx->root_fd, link + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			break;
+		*p = saved;
+	}
+	for (size_t i = 0; i < ctx->plan.n; i++) {
+		const struct fs_op *op = &ctx->plan.ops[i];
+
+		if (op->kind == OP_BIND && (op->flags & OPF_ATTACHED) && path_is_under(link, op->dst) &&
+		    (!best || strlen(op->dst) >= strlen(best->dst)))
+			best = op;
+	}
+	return best ? path_join(best->real, link + strlen(best->dst)) : NULL;
+}
+
+/* A protection that cannot be applied stops the run, naming what to remove on the host. */
+static int protect_failed(const struct fs_ctx *ctx, const char *what, const char *dst, enum target_result r,
+			  struct drop_err *err)
+{
+	autofree char *host = host_culprit(ctx, dst);
+
+	if (host)
+		return err_set(err, DROP_ESETUP, "cannot %s %s: %s; remove %s on the host", what, dst,
+			       mnt_target_strerror(r), host);
+	return err_set(err, DROP_ESETUP, "cannot %s %s: %s; remove it or the block", what, dst, mnt_target_strerror(r));
+}
+
+/* Re-bind what is visible at dst read-only, recursively (drop's state, a .git); nothing there: nothing to do. */
+static int run_readonly(struct fs_ctx *ctx, const char *dst, struct drop_err *err)
 {
 	autoclose int target = -1;
 	autoclose int tree = -1;
-	enum target_result r = mnt_target(ctx->root_fd, op->dst, TARGET_DIR, false, &target);
+	enum target_result r = mnt_target(ctx->root_fd, dst, TARGET_DIR, false, &target);
 
+	if (r == TARGET_IS_FILE)
+		r = mnt_target(ctx->root_fd, dst, TARGET_FILE, false, &target);
 	if (r == TARGET_MISSING)
 		return 0;
 	if (r != TARGET_OK)
-		return err_set(err, DROP_ESETUP, "cannot protect %s inside the sandbox: %s; remove it from the environment's home",
-			       op->dst, mnt_target_strerror(r));
+		return protect_failed(ctx, "protect", dst, r, err);
 	if ((tree = mnt_clone_tree(target, "")) < 0 || mnt_set_attr(tree, RO_ATTRS, true) < 0 ||
 	    mnt_attach(tree, target) < 0)
-		return err_sys(err, DROP_ESETUP, "cannot make %s read-only", op->dst);
+		return err_sys(err, DROP_ESETUP, "cannot make %s read-only", dst);
 	return 0;
 }
 
@@ -518,27 +616,64 @@ static int make_blocker(struct fs_ctx *ctx, struct drop_err *err)
 }
 
 /* Blocks fail closed: a target that is or passes through a symlink stops the run. */
-static int run_block(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+static int run_block(struct fs_ctx *ctx, const char *dst, struct drop_err *err)
 {
 	autoclose int target = -1;
 	autoclose int tree = -1;
-	enum target_result r = mnt_target(ctx->root_fd, op->dst, TARGET_DIR, false, &target);
+	enum target_result r = mnt_target(ctx->root_fd, dst, TARGET_DIR, false, &target);
 	struct stat st;
 
 	if (r == TARGET_MISSING)
 		return 0;
 	if (r == TARGET_IS_FILE)
-		r = mnt_target(ctx->root_fd, op->dst, TARGET_FILE, false, &target);
+		r = mnt_target(ctx->root_fd, dst, TARGET_FILE, false, &target);
 	if (r != TARGET_OK)
-		return err_set(err, DROP_ESETUP, "cannot block %s: %s; remove it or the block", op->dst,
-			       mnt_target_strerror(r));
+		return protect_failed(ctx, "block", dst, r, err);
 	if (ctx->blocker_fd < 0 && make_blocker(ctx, err) < 0)
 		return -1;
 	if (fstat(target, &st) < 0 ||
 	    (tree = sys_open_tree(ctx->blocker_fd, S_ISDIR(st.st_mode) ? "d" : "f", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0 ||
 	    mnt_set_attr(tree, RO_ATTRS | MOUNT_ATTR_NOEXEC, false) < 0 || mnt_attach(tree, target) < 0)
-		return err_sys(err, DROP_ESETUP, "cannot block %s", op->dst);
+		return err_sys(err, DROP_ESETUP, "cannot block %s", dst);
 	return 0;
+}
+
+/* Where host path lies inside the mount op shows (NULL: not below its source, or out of memory). */
+static char *image_of(const struct fs_op *op, const char *host)
+{
+	if (!path_is_under(host, op->real) || !strcmp(host, op->real))
+		return NULL;
+	return path_join(op->dst, host + strlen(op->real));
+}
+
+/*
+ * drop's own state is protected at whatever path a mount shows it (SPEC 5):
+ * read-only for CONFIG_DIR, SYSCONF_DIR and DATA_DIR, blocked for DATA_DIR/run,
+ * and a read-write mount's top .git is read-only.
+ */
+static int protect_state(struct fs_ctx *ctx, const struct fs_op *op, struct drop_err *err)
+{
+	const struct drop_setup *s = ctx->setup;
+	int rc = 0;
+
+	for (char **p = s->readonly; rc == 0 && p && *p; p++) {
+		autofree char *image = image_of(op, *p);
+
+		if (image)
+			rc = run_readonly(ctx, image, err);
+	}
+	for (char **p = s->hidden; rc == 0 && p && *p; p++) {
+		autofree char *image = image_of(op, *p);
+
+		if (image)
+			rc = run_block(ctx, image, err);
+	}
+	if (rc == 0 && (op->flags & OPF_GIT_RO)) {
+		autofree char *git = path_join(op->dst, ".git");
+
+		rc = git ? run_readonly(ctx, git, err) : err_sys(err, DROP_ESETUP, "cannot protect .git");
+	}
+	return rc;
 }
 
 static int run_plan(struct fs_ctx *ctx, struct drop_err *err)
@@ -561,11 +696,8 @@ static int run_plan(struct fs_ctx *ctx, struct drop_err *err)
 		case OP_REBIND:
 			rc = run_rebind(ctx, op, err);
 			break;
-		case OP_READONLY:
-			rc = run_readonly(ctx, op, err);
-			break;
 		case OP_BLOCK:
-			rc = run_block(ctx, op, err);
+			rc = run_block(ctx, op->dst, err);
 			break;
 		default:
 			rc = err_set(err, DROP_ESETUP, "internal error: unknown filesystem step");

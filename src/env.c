@@ -64,8 +64,6 @@ static int render_env_config(const struct drop_paths *p, const char *id, bool mo
 			     char **out, struct drop_err *err)
 {
 	autofree char *cwd = NULL;
-	autofree char *git = NULL;
-	autofree char *git_host = NULL;
 	autofree char *header = NULL;
 	char *s = NULL;
 	int n;
@@ -75,18 +73,12 @@ static int render_env_config(const struct drop_paths *p, const char *id, bool mo
 	if (mount_cwd && cwd_is_project(p)) {
 		if (strpbrk(p->cwd, ":;#\n") || strstr(p->cwd, "//"))
 			return err_set(err, 0, "cannot mount the current directory '%s': its path has ':', ';' or '#'; use --no-cwd and add a mount by hand", p->cwd);
-		cwd = config_path_for(p, p->cwd);
-		git_host = path_join(p->cwd, ".git");
-		if (!cwd || !git_host)
-			return err_sys(err, 0, "out of memory");
-		if (path_exists(git_host) && !(git = path_join(cwd, ".git")))
+		if (!(cwd = config_path_for(p, p->cwd)))
 			return err_sys(err, 0, "out of memory");
 	}
-	if (cwd && git)
-		n = asprintf(&s, "%s\n[fs]\n# The project: read-write; its git metadata read-only.\n"
-			     "mount = %s::rw\nmount = %s\n", header, cwd, git);
-	else if (cwd)
-		n = asprintf(&s, "%s\n[fs]\n# The project, read-write.\nmount = %s::rw\n", header, cwd);
+	/* The project's .git follows the [fs] git rule at every run (SPEC 5): no line for it here. */
+	if (cwd)
+		n = asprintf(&s, "%s\n[fs]\n# The project, read-write (its .git read-only: [fs] git).\nmount = %s::rw\n", header, cwd);
 	else
 		n = asprintf(&s, "%s", header);
 	if (n < 0)

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +13,7 @@
 
 #include "cleanup.h"
 #include "sys.h"
+#include "util.h"
 
 /* Open one component below dir without following a symlink or leaving dir. */
 static int open_component(int dir, const char *name, int flags)
@@ -221,4 +225,157 @@ int mnt_set_attr(int fd, unsigned attr, bool recursive)
 	struct mount_attr ma = { .attr_set = attr };
 
 	return sys_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma);
+}
+
+/* Below prefix and not prefix itself. */
+static bool strictly_under(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	while (len > 0 && prefix[len - 1] == '/')
+		len--;
+	return path_is_under(path, prefix) && path[len] == '/' && path[len + 1];
+}
+
+static bool in_writable_tree(const char *path, char *const *writable)
+{
+	for (size_t i = 0; writable && writable[i]; i++)
+		if (strictly_under(path, writable[i]))
+			return true;
+	return false;
+}
+
+struct source_walk {
+	int dir;            /* O_PATH fd of the directory reached so far */
+	char cur[PATH_MAX]; /* its physical path (no symlink in it) */
+	char *todo;         /* owned: the components still to walk */
+	unsigned links;
+};
+
+/* The parent of w->dir, also in w->cur. */
+static int walk_up(struct source_walk *w)
+{
+	int next = openat(w->dir, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *slash = strrchr(w->cur, '/');
+
+	if (next < 0)
+		return -1;
+	close(w->dir);
+	w->dir = next;
+	if (slash == w->cur)
+		w->cur[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	return 0;
+}
+
+/* Continue with the link's target followed by rest; an absolute target restarts at /. */
+static int walk_follow(struct source_walk *w, int link_fd, const char *rest)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(link_fd, "", target, sizeof(target) - 1);
+	char *todo = NULL;
+
+	if (++w->links > 40) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (n <= 0) {
+		if (n == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	target[n] = '\0';
+	if (asprintf(&todo, "%s/%s", target, rest) < 0)
+		return -1;
+	free(w->todo);
+	w->todo = todo;
+	if (target[0] != '/')
+		return 0;
+	close(w->dir);
+	w->dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	strcpy(w->cur, "/");
+	return w->dir < 0 ? -1 : 0;
+}
+
+/* Descend into the directory fd next, whose name below w->cur is name. */
+static int walk_down(struct source_walk *w, int next, const char *name)
+{
+	size_t len = strlen(w->cur);
+
+	if (len + 1 + strlen(name) >= sizeof(w->cur)) {
+		close(next);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(w->cur + len, sizeof(w->cur) - len, "%s%s", len > 1 ? "/" : "", name);
+	close(w->dir);
+	w->dir = next;
+	return 0;
+}
+
+enum source_result mnt_source(const char *path, char *const *writable, int *fd, char **real)
+{
+	struct source_walk w = { .dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), .cur = "/" };
+	enum source_result r = SOURCE_ERROR;
+
+	*fd = -1;
+	*real = NULL;
+	w.todo = strdup(path);
+	if (w.dir < 0 || !w.todo)
+		goto out;
+	for (;;) {
+		char *name = w.todo, *end, *rest;
+		struct stat st;
+		int next;
+
+		while (*name == '/')
+			name++;
+		if (!*name)
+			break;
+		end = strchrnul(name, '/');
+		rest = *end ? end + 1 : end;
+		*end = '\0';
+		if (!strcmp(name, "."))
+			;
+		else if (!strcmp(name, "..")) {
+			if (walk_up(&w) < 0)
+				goto out;
+		} else if ((next = open_component(w.dir, name, 0)) < 0) {
+			r = errno == ENOENT ? SOURCE_MISSING : SOURCE_ERROR;
+			goto out;
+		} else if (fstat(next, &st) < 0) {
+			close(next);
+			goto out;
+		} else if (S_ISLNK(st.st_mode)) {
+			autoclose int link = next;
+			autofree char *where = path_join(w.cur, name);
+
+			if (where && in_writable_tree(where, writable)) {
+				*real = steal_ptr(&where);
+				r = SOURCE_PLANTED_LINK;
+				goto out;
+			}
+			if (!where || walk_follow(&w, link, rest) < 0)
+				goto out;
+			continue; /* w.todo was replaced */
+		} else if (*rest && !S_ISDIR(st.st_mode)) {
+			close(next);
+			errno = ENOTDIR;
+			goto out;
+		} else if (walk_down(&w, next, name) < 0)
+			goto out;
+		memmove(w.todo, rest, strlen(rest) + 1);
+	}
+	*real = strdup(w.cur);
+	if (!*real)
+		goto out;
+	*fd = w.dir;
+	w.dir = -1;
+	r = SOURCE_OK;
+out:
+	if (w.dir >= 0)
+		close(w.dir);
+	free(w.todo);
+	return r;
 }

@@ -30,6 +30,23 @@ enum target_result mnt_target(int root_fd, const char *path, enum target_kind ki
 			      int *fd);
 const char *mnt_target_strerror(enum target_result r);
 
+/* Why a mount source could not be used (SPEC 5, mount sources). */
+enum source_result {
+	SOURCE_OK = 0,
+	SOURCE_MISSING,       /* a component does not exist */
+	SOURCE_PLANTED_LINK,  /* a symlink inside a tree a sandbox can write */
+	SOURCE_ERROR,         /* errno set */
+};
+
+/*
+ * Resolve a host path component by component. A symlink is followed only when
+ * it lies outside every tree in writable (strictly below one of them: what a
+ * sandbox may have planted); otherwise SOURCE_PLANTED_LINK, with *real the
+ * symlink's path. On SOURCE_OK, *fd is an O_PATH fd of the object and *real
+ * its physical path (no symlink in it), both the caller's.
+ */
+enum source_result mnt_source(const char *path, char *const *writable, int *fd, char **real);
+
 /* Detached recursive copy of the mount tree at host path (follows symlinks, as a host path should). */
 int mnt_clone_tree(int dfd, const char *path);
 /* A new detached filesystem; opts is NULL or "key", "value" pairs ended by NULL (value "": a flag). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "state.h"
 #include "sys.h"
 #include "util.h"
 
@@ -204,29 +205,6 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 	return 0;
 }
 
-/* drop's own state must never be writable from inside (SPEC 5), whatever is mounted. */
-static int build_protection(const struct plan_input *in, struct drop_setup *setup)
-{
-	const struct drop_paths *p = in->paths;
-	autofree char *run = paths_run_dir(p);
-	struct strv ro = { 0 };
-	struct strv blocks = { 0 };
-
-	for (size_t i = 0; in->settings->blocks && in->settings->blocks[i]; i++)
-		if (strv_push(&blocks, in->settings->blocks[i]) < 0)
-			goto fail;
-	if (!run || strv_push(&blocks, run) < 0 || strv_push(&ro, p->config_dir) < 0 ||
-	    strv_push(&ro, p->sysconf_dir) < 0 || strv_push(&ro, p->data_dir) < 0)
-		goto fail;
-	setup->readonly = strv_steal(&ro);
-	setup->blocks = strv_steal(&blocks);
-	return setup->readonly && setup->blocks ? 0 : -1;
-fail:
-	strv_clear(&ro);
-	strv_clear(&blocks);
-	return -1;
-}
-
 static char **copy_list(char *const *list)
 {
 	struct strv out = { 0 };
@@ -237,6 +215,41 @@ static char **copy_list(char *const *list)
 			return NULL;
 		}
 	return strv_steal(&out);
+}
+
+/* drop's own state must never be writable from inside (SPEC 5), whatever is mounted and wherever. */
+static int build_protection(const struct plan_input *in, struct drop_setup *setup, struct drop_err *err)
+{
+	const struct drop_settings *s = in->settings;
+	struct strv ro = { 0 }, hidden = { 0 }, writable = { 0 }, rw_now = { 0 };
+	int rc = -1;
+
+	if (!(setup->blocks = copy_list(s->blocks))) {
+		err_sys(err, DROP_ESETUP, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].rw && strv_push(&rw_now, s->mounts[i].src) < 0) {
+			err_sys(err, DROP_ESETUP, "out of memory");
+			goto out;
+		}
+	if (state_protected(in->paths, &ro, &hidden, err) < 0 ||
+	    state_writable_trees(in->paths, rw_now.v, &writable, err) < 0)
+		goto out;
+	setup->readonly = strv_steal(&ro);
+	setup->hidden = strv_steal(&hidden);
+	setup->writable = strv_steal(&writable);
+	if (!setup->readonly || !setup->hidden || !setup->writable) {
+		err_sys(err, DROP_ESETUP, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	strv_clear(&ro);
+	strv_clear(&hidden);
+	strv_clear(&writable);
+	strv_clear(&rw_now);
+	return rc;
 }
 
 static int build_scalars(const struct plan_input *in, struct drop_setup *setup)
@@ -268,9 +281,13 @@ int plan_setup(const struct plan_input *in, struct drop_setup *setup, struct dro
 {
 	memset(setup, 0, sizeof(*setup));
 	if (build_scalars(in, setup) < 0 || build_env(in, setup) < 0 || build_argv(in, setup) < 0 ||
-	    build_mounts(in, setup) < 0 || build_protection(in, setup) < 0) {
+	    build_mounts(in, setup) < 0) {
 		setup_free(setup);
 		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox");
+	}
+	if (build_protection(in, setup, err) < 0) {
+		setup_free(setup);
+		return -1;
 	}
 	return 0;
 }

@@ -62,6 +62,8 @@ static const struct setup_field setup_fields[] = {
 	FIELD(21, FT_STRV, envp),
 	FIELD(23, FT_U32, rlimit_as_kib),
 	FIELD(24, FT_U32, rlimit_nproc),
+	FIELD(25, FT_STRV, hidden),
+	FIELD(26, FT_STRV, writable),
 	FIELD(22, FT_STRV, argv), /* last: the unit tests truncate into it */
 };
 

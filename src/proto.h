@@ -9,7 +9,7 @@
 #include "log.h"
 
 #define PROTO_MAGIC 0x44524f50u /* "DROP" */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_HEADER_SIZE 14    /* magic u32, version u16, type u16, flags u16, length u32 */
 #define PROTO_MAX_MSG (4u * 1024 * 1024)
 #define PROTO_MAX_LIST 65536    /* entries in any one list field */
@@ -62,8 +62,10 @@ struct drop_setup {
 	uint32_t rlimit_nproc;  /* RLIMIT_NPROC for the program, 0 = leave alone */
 	struct mount_spec *mounts;  /* configured [fs] mounts, in order */
 	uint32_t n_mounts;
-	char **blocks;          /* NULL-terminated: configured blocks, then drop's own state to hide */
-	char **readonly;        /* NULL-terminated: drop's own state to force read-only if visible */
+	char **blocks;          /* NULL-terminated: configured blocks */
+	char **readonly;        /* NULL-terminated physical host paths: drop's state, read-only wherever a mount shows it */
+	char **hidden;          /* same, blocked wherever a mount shows it (DATA_DIR/run) */
+	char **writable;        /* physical host trees a sandbox can write: symlinks below them are not followed */
 	char **seccomp_allow;   /* NULL-terminated syscall names/numbers */
 	char **seccomp_deny;
 	char **envp;            /* NULL-terminated, final environment */

@@ -71,6 +71,8 @@ static void full_setup(struct drop_setup *s)
 		{ (char *)"/lib32", (char *)"/lib32", MOUNT_F_OPTIONAL },
 	};
 	static char *blocks[] = { (char *)"/home/u/.ssh", (char *)"/home/u/.gnupg", NULL };
+	static char *hidden[] = { (char *)"/d/run", NULL };
+	static char *writable[] = { (char *)"/d", (char *)"/home/u/proj", NULL };
 	static char *readonly[] = { (char *)"/d/envs", NULL };
 	static char *allow[] = { (char *)"ptrace", NULL };
 	static char *deny[] = { (char *)"kexec_load", (char *)"321", NULL };
@@ -90,6 +92,8 @@ static void full_setup(struct drop_setup *s)
 	s->n_mounts = 3;
 	s->blocks = blocks;
 	s->readonly = readonly;
+	s->hidden = hidden;
+	s->writable = writable;
 	s->seccomp_allow = allow;
 	s->seccomp_deny = deny;
 	s->envp = envp;

@@ -121,6 +121,85 @@ assert_status 125 "block through a planted symlink: exit 125"
 check_not "... and the program did not start" test -e "$PROJ/marker"
 assert_eq "" "$OUT" "... and the secret was not shown"
 
+assert_contains "$ERR" "symbolic link; remove $ENVD/home/cfgdir on the host" "... and the message names the planted link's host path"
+
+# A sandbox that breaks its own home must be told where to repair it (SPEC 7):
+# base.ini's kind of block below ~/.config, with ~/.config turned into a link.
+in_fs 'mkdir -p ~/.config/git && ln -sfn /tmp ~/.cfglink'
+run_drop run -e fs -b '~/.cfglink/git/credentials' -- true
+assert_status 125 "a block below a planted ~/.config link: exit 125"
+assert_eq "drop: cannot block $HOME/.cfglink/git/credentials: target path contains a symbolic link; remove $ENVD/home/.cfglink on the host" "$ERR" \
+	"... the message names the host path to remove"
+rm -f "$ENVD/home/.cfglink"
+
+# ---- mount sources: never through a symlink a sandbox could have planted
+
+mkdir -p "$HOME/.ssh" "$PROJ/data" "$PROJ/out" "$HOME/realdata" "$HOME/dotfiles"
+echo PRIVATE-KEY >"$HOME/.ssh/id_rsa"
+echo orig-bashrc >"$HOME/.bashrc"
+echo userdata >"$HOME/realdata/f"
+echo dotfile >"$HOME/dotfiles/rc"
+# read-only variant (issue 11's escape): the project is mounted rw by init
+in_fs "rm -rf '$PROJ/data' && ln -s '$HOME/.ssh' '$PROJ/data' && echo planted"
+assert_eq planted "$OUT" "(setup) the sandbox replaced a project dir with a link to ~/.ssh"
+run_drop run -e fs -m "$PROJ/data:~/data" -- sh -c 'cat ~/data/id_rsa 2>/dev/null' 
+assert_not_contains "$OUT" PRIVATE-KEY "a planted source link is not followed (read-only mount)"
+assert_eq "drop: not mounting $PROJ/data, source path contains a symbolic link a sandbox could have planted" "$ERR" \
+	"... skipped with SPEC 5's message"
+# read-write variant: out -> $HOME, then write ~/out/.bashrc
+in_fs "rm -rf '$PROJ/out' && ln -s '$HOME' '$PROJ/out'"
+run_drop run -e fs -m "$PROJ/out:~/out:rw" -- sh -c 'echo evil >~/out/.bashrc'
+assert_eq orig-bashrc "$(cat "$HOME/.bashrc")" "a planted source link is not followed (read-write mount): the real ~/.bashrc is unchanged"
+assert_contains "$ERR" "source path contains a symbolic link a sandbox could have planted" "... skipped with SPEC 5's message"
+# a link further down the source path, and one in the env's own data
+in_fs "mkdir -p '$PROJ/deep' && ln -sfn '$HOME/.ssh' '$PROJ/deep/k'"
+run_drop run -e fs -m "$PROJ/deep/k/id_rsa:~/k" -- cat "$HOME/k"
+assert_not_contains "$OUT" PRIVATE-KEY "a planted link in the middle of a source path is not followed"
+in_fs "ln -sfn '$HOME/.ssh' ~/sshlink"
+run_drop run -e fs -m "$ENVD/home/sshlink:~/k2" -- ls "$HOME/k2"
+assert_not_contains "$OUT" id_rsa "a link in an environment's data is not followed"
+# controls: the user's own host symlinks are followed
+ln -sfn "$HOME/realdata" "$HOME/datalink"
+ln -sfn "$HOME/dotfiles/rc" "$HOME/rclink"
+run_drop run -e fs -m '~/datalink' -m '~/rclink' -- sh -c 'cat ~/datalink/f ~/rclink'
+assert_eq "userdata
+dotfile" "$OUT" "control: a user's own host symlinks (a dir, a stow-style dotfile) are followed"
+assert_eq "" "$ERR" "control: ... silently"
+ln -sfn "$HOME/.ssh" "$PROJ/hostlink"
+run_drop run -e fs -m "$PROJ/hostlink:~/k3" -- true
+assert_contains "$ERR" "could have planted" "a link in a read-write project is refused even when the user made it"
+rm -f "$PROJ/hostlink"
+# a source once mounted read-write stays a tree a sandbox could have written
+mkdir -p "$HOME/scratch"
+run_drop run -e fs -m '~/scratch::rw' -- ln -s "$HOME/.ssh" "$HOME/scratch/k"
+check "(setup) a link planted in a read-write mount" test -L "$HOME/scratch/k"
+assert_contains "$(cat "$DATA_DIR/rw-sources" 2>/dev/null)" "$HOME/scratch" "read-write sources are recorded in DATA_DIR/rw-sources"
+run_drop run -e fs -m '~/scratch/k:~/k4' -- cat "$HOME/k4/id_rsa"
+assert_not_contains "$OUT" PRIVATE-KEY "a link in a source mounted read-write by an earlier run is not followed"
+rm -rf "$HOME/scratch" "$PROJ/data" "$PROJ/out" "$PROJ/deep"
+
+# ---- .git in read-write mounts, at every run
+
+mkdir -p "$HOME/late"
+run_drop run -e fs -m '~/late::rw' -- true
+mkdir -p "$HOME/late/.git/hooks"
+run_drop run -e fs -m '~/late::rw' -- sh -c 'echo x >~/late/.git/hooks/post-checkout; echo y >~/late/file'
+check_not "a .git that appeared after init is read-only at the next run" test -e "$HOME/late/.git/hooks/post-checkout"
+check "... while the rest of the mount is writable" test -e "$HOME/late/file"
+assert_contains "$ERR" "Read-only file system" "... EROFS"
+rm -rf "$HOME/late/.git"
+echo "gitdir: $HOME/elsewhere.git" >"$HOME/late/.git"
+run_drop run -e fs -m '~/late::rw' -- sh -c 'echo "gitdir: /tmp/evil" >~/late/.git'
+assert_eq "gitdir: $HOME/elsewhere.git" "$(cat "$HOME/late/.git")" "a .git file (worktree, submodule) is read-only too"
+rm -f "$HOME/late/.git"
+mkdir -p "$HOME/late-real.git"
+ln -s "$HOME/late-real.git" "$HOME/late/.git"
+run_drop run -e fs -m '~/late::rw' -- sh -c 'touch ~/late/.git/config; touch ~/late/other'
+assert_contains "$ERR" "drop: mounting $HOME/late read-only, its .git is a symbolic link" "a .git symlink makes the whole mount read-only, said once"
+check_not "... nothing written through it" test -e "$HOME/late-real.git/config"
+check_not "... nor beside it" test -e "$HOME/late/other"
+rm -rf "$HOME/late" "$HOME/late-real.git"
+
 # ---- system directories
 
 in_fs 'touch /usr/x; touch /x; mkdir /newdir; touch /bin/x'
@@ -263,6 +342,26 @@ assert_eq orig "$(cat "$DATA_DIR/envs/other/home/f" 2>/dev/null)" "another env's
 check_not "no new config file appeared" test -e "$CONFIG_DIR/new.ini"
 check_not "nothing written into the env's etc layer" test -e "$DATA_DIR/envs/fs/etc/passwd"
 check_not "nothing written into SYSCONF_DIR" test -e "$DROP_SYSCONF_DIR/base.ini"
+
+# ... and at whatever path a mount shows it (SPEC 5: -m ~/.config:~/cfg:rw protects ~/cfg/drop)
+cfg_rel=${CONFIG_DIR#"$HOME/"}
+data_rel=${DATA_DIR#"$HOME/"}
+mkdir -p "$DATA_DIR/run/fake-1"
+run_drop run -e fs -m "~/${cfg_rel%/drop}:~/cfg:rw" -m "~/${data_rel%/drop}:~/share:rw" -- sh -c "
+	echo x >>~/cfg/drop/base.ini && echo W1
+	touch ~/cfg/drop/new.ini && echo W2
+	echo evil >~/share/drop/envs/other/home/f && echo W3
+	ls ~/share/drop/run/ && echo W4
+	touch ~/share/drop/envs/fs/etc/x && echo W5
+	touch ~/cfg/ok && echo ALLOWED"
+assert_no_match "$OUT" '^W[0-9]+$' "drop's state is protected at another path too (~/cfg/drop, ~/share/drop)"
+assert_contains "$OUT" ALLOWED "... while the rest of those mounts is writable"
+assert_eq "$cfg_before" "$(cat "$CONFIG_DIR/fs.ini" "$CONFIG_DIR/base.ini")" "... the configs are unchanged"
+assert_eq orig "$(cat "$DATA_DIR/envs/other/home/f" 2>/dev/null)" "... another env's data is unchanged"
+run_drop run -e fs -m "~/${cfg_rel}:~/c:rw" -- sh -c 'touch ~/c/x 2>/dev/null && echo W; echo ran'
+assert_eq ran "$OUT" "a read-write mount of CONFIG_DIR itself is read-only"
+check_not "... nothing written into CONFIG_DIR" test -e "$CONFIG_DIR/x"
+rm -f "$HOME/cfg/ok" "$HOME/.config/ok"
 
 # ---- working directory
 

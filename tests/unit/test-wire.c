@@ -157,6 +157,8 @@ static void small_setup(struct drop_setup *s)
 		{ (char *)"/lib32", (char *)"/lib32", MOUNT_F_OPTIONAL | MOUNT_F_RW },
 	};
 	static char *blocks[] = { (char *)"/home/a/.ssh", (char *)"/data/run", NULL };
+	static char *hidden[] = { (char *)"/data/run", NULL };
+	static char *writable[] = { (char *)"/data", (char *)"/home/u/proj", NULL };
 	static char *readonly[] = { (char *)"/data/envs", NULL };
 	static char *deny[] = { NULL };
 	static char *envp[] = { (char *)"HOME=/home/a", (char *)"TERM=xterm", (char *)"EMPTY=", NULL };
@@ -182,6 +184,8 @@ static void small_setup(struct drop_setup *s)
 	s->n_mounts = 3;
 	s->blocks = blocks;
 	s->readonly = readonly;
+	s->hidden = hidden;
+	s->writable = writable;
 	s->seccomp_allow = NULL; /* NULL list: sent as empty */
 	s->seccomp_deny = deny;
 	s->envp = envp;
