@@ -2,6 +2,8 @@
 #ifndef DROP_CMD_H
 #define DROP_CMD_H
 
+#include <stdio.h>
+
 #include "log.h"
 #include "paths.h"
 
@@ -24,6 +26,8 @@ struct cmd_entry {
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_enter(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
+/* drop run's options, one line each, for drop --help. */
+void cmd_run_help(FILE *out);
 int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_ls(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_rm(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);

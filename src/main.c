@@ -26,23 +26,9 @@ static void print_help(FILE *out)
 	      "Commands:\n", out);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
-	fputs("\nOptions of drop run:\n"
-	      "  -e, --env ID            environment (default: derived from the current directory)\n"
-	      "  -c, --config FILE       use FILE instead of CONFIG_DIR/ID.ini\n"
-	      "  -p, --profile NAME      also apply app profile NAME\n"
-	      "  -r, --root              be uid/gid 0 inside (grants nothing outside)\n"
-	      "  -m, --mount SPEC        add a mount (SRC[:DST][:rw])\n"
-	      "  -b, --block PATH        add a blocked path\n"
-	      "  -n, --net MODE          off, isolated or host\n"
-	      "  -t, --tcp-publish SPEC  publish a sandbox TCP port on the host\n"
-	      "  -T, --tcp-host SPEC     make a host loopback TCP port reachable inside\n"
-	      "  -u, --udp-publish SPEC  publish a sandbox UDP port on the host\n"
-	      "  -U, --udp-host SPEC     make a host loopback UDP port reachable inside\n"
-	      "  --memory SIZE, --pids N, --cpus N, --timeout DURATION, --max-output SIZE\n"
-	      "  --report FILE           write a JSON report of the run\n"
-	      "  --best-effort-limits    run even if a limit cannot be enforced\n"
-	      "  -q, --quiet / -v, --verbose\n\n"
-	      "See drop(1) and drop.ini(5).\n", out);
+	fputs("\nOptions of drop run:\n", out);
+	cmd_run_help(out);
+	fputs("\nSee drop(1) and drop.ini(5).\n", out);
 }
 
 static const struct cmd_entry *find_command(const char *name)
