@@ -431,6 +431,9 @@ static const struct cfg_choice net_modes[] = {
 	{ "off", NET_OFF }, { "isolated", NET_ISOLATED }, { "host", NET_HOST }, { NULL, 0 },
 };
 static const struct cfg_choice seccomp_modes[] = { { "default", 1 }, { "off", 0 }, { NULL, 0 } };
+static const struct cfg_choice git_modes[] = {
+	{ "ro", GIT_RO }, { "safe", GIT_SAFE }, { "rw", GIT_RW }, { NULL, 0 },
+};
 static const struct cfg_choice dbus_modes[] = {
 	{ "none", DBUS_NONE }, { "filtered", DBUS_FILTERED }, { "session", DBUS_SESSION }, { NULL, 0 },
 };
@@ -453,6 +456,7 @@ static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_FS_BLOCK] = { { "fs", "block", true, &(const struct cfg_flag){
 				     'b', "block", "PATH", "add a blocked path" } },
 			   KIND_PATH, LANDS(blocks) },
+	[CFG_FS_GIT] = { { "fs", "git", false, NULL }, KIND_CHOICE, git_modes, GIT_RO, LANDS(git) },
 	[CFG_ENV_EXPOSE] = { { "env", "expose", true, NULL }, KIND_ENV_GLOB, NOWHERE },
 	[CFG_ENV_SET] = { { "env", "set", true, NULL }, KIND_ENV_SET, NOWHERE },
 	[CFG_NET_MODE] = { { "net", "mode", false, &(const struct cfg_flag){

@@ -16,6 +16,7 @@ enum cfg_key {
 	CFG_DROP_INCLUDE,
 	CFG_FS_MOUNT,
 	CFG_FS_BLOCK,
+	CFG_FS_GIT,
 	CFG_ENV_EXPOSE,
 	CFG_ENV_SET,
 	CFG_NET_MODE,
@@ -44,6 +45,7 @@ enum cfg_key {
 
 enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
 enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
+enum git_mode { GIT_RO = 0, GIT_SAFE = 1, GIT_RW = 2 };
 
 /* An [fs] mount spec as written: dst is NULL when it names no destination; "~" not expanded. */
 struct cfg_mount {
@@ -169,6 +171,7 @@ struct drop_settings {
 	struct mount_req *mounts;
 	size_t n_mounts;
 	char **blocks;                 /* NULL-terminated, expanded */
+	enum git_mode git;             /* .git in read-write mounts; default ro */
 	enum net_mode net;
 	struct port_list tcp_publish, udp_publish, tcp_host, udp_host;
 	uint64_t memory;               /* bytes, 0 = unset */
