@@ -227,9 +227,10 @@ static void check_dbus_proxy(const struct doctor *d, struct check_result *r)
 static void check_cgroup(const struct doctor *d, struct check_result *r)
 {
 	struct drop_settings want = { .memory = 1, .pids = 1, .cpus_milli = 1000 };
-	struct limits l = { .cgroup_fd = -1 };
+	struct limits l;
 	struct drop_err err = { 0 };
 
+	limits_init(&l);
 	if (limits_plan(&want, true, d->uid, &l, &err) == 0 && l.cgroup_base) {
 		set(r, CHECK_OK, "cgroup v2 delegation: %s (memory, pids, cpu) is delegated; limits use cgroup2",
 		    l.cgroup_base);

@@ -417,8 +417,8 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &s.t0);
-	s.instance.lock_fd = -1;
-	s.limits.cgroup_fd = -1;
+	instance_init(&s.instance);
+	limits_init(&s.limits);
 	rc = parse_run_opts(ctx, argc, argv, &o, err);
 	if (rc > 0) {
 		rc = DROP_OK;
