@@ -366,15 +366,12 @@ static void print_check(const struct check_result *r)
 
 int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
-	static const char usage[] = "usage: drop doctor";
 	struct doctor d = { .uid = ctx->paths.uid };
 	bool failed = false;
-	int rc = cmd_only_help(argc, argv, usage, err);
 
-	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return cmd_usage_error(err, usage);
+	(void)argc;
+	(void)argv;
+	(void)err;
 	d.probe = probe_userns();
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		struct check_result r = { CHECK_OK, "", "" };

@@ -58,8 +58,6 @@ static const struct option own_options[] = {
 };
 #define N_OWN (sizeof(own_options) / sizeof(own_options[0]))
 
-static const char run_usage[] = "usage: drop run [OPTIONS] [--] [COMMAND [ARG...]]; see 'drop --help'";
-
 /* What getopt_long returns for a key's flag: its letter, or OPT_KEY + the key. */
 static int key_opt(enum cfg_key k)
 {
@@ -97,7 +95,7 @@ static int add_flag(struct run_opts *o, int opt, const char *value, struct drop_
 		o->flags[o->n_flags++] = (struct flag_value){ (enum cfg_key)k, value };
 		return 0;
 	}
-	return err_set(err, DROP_ESETUP, "%s", run_usage);
+	return err_set(err, DROP_ESETUP, "internal error: option %d has no key", opt);
 }
 
 /* "  -m, --mount SPEC        add a mount", or "  --memory SIZE ..." for a key without a letter. */
@@ -166,7 +164,7 @@ static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run
 			o->best_effort = true;
 			break;
 		case 'h':
-			printf("%s\n", run_usage);
+			printf("usage: %s; see 'drop --help'\n", ctx->cmd->usage);
 			return 1;
 		case ':':
 			return err_set(err, DROP_ESETUP, "option '%s' needs a value; see 'drop --help'", argv[optind - 1]);
