@@ -227,9 +227,10 @@ static void check_dbus_proxy(const struct doctor *d, struct check_result *r)
 static void check_cgroup(const struct doctor *d, struct check_result *r)
 {
 	struct drop_settings want = { .memory = 1, .pids = 1, .cpus_milli = 1000 };
-	struct limits l = { .cgroup_fd = -1 };
+	struct limits l;
 	struct drop_err err = { 0 };
 
+	limits_init(&l);
 	if (limits_plan(&want, true, d->uid, &l, &err) == 0 && l.cgroup_base) {
 		set(r, CHECK_OK, "cgroup v2 delegation: %s (memory, pids, cpu) is delegated; limits use cgroup2",
 		    l.cgroup_base);
@@ -365,15 +366,12 @@ static void print_check(const struct check_result *r)
 
 int cmd_doctor(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
-	static const char usage[] = "usage: drop doctor";
 	struct doctor d = { .uid = ctx->paths.uid };
 	bool failed = false;
-	int rc = cmd_only_help(argc, argv, usage, err);
 
-	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return cmd_usage_error(err, usage);
+	(void)argc;
+	(void)argv;
+	(void)err;
 	d.probe = probe_userns();
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		struct check_result r = { CHECK_OK, "", "" };

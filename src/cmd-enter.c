@@ -24,7 +24,6 @@
 
 extern char **environ;
 
-static const char usage[] = "usage: drop enter [-e ENV_ID | INSTANCE] [--] [COMMAND [ARG...]]";
 
 static const char *const ns_names[NS_COUNT] = {
 	[NS_USER] = "user", [NS_MNT] = "mnt", [NS_PID] = "pid", [NS_NET] = "net",
@@ -187,11 +186,10 @@ int cmd_enter(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 		if (c == 'e') {
 			env_id = optarg;
 		} else if (c == 'h') {
-			printf("%s\n", usage);
-			status = DROP_OK;
+			status = cmd_help(ctx->cmd);
 			goto out;
 		} else {
-			err_set(err, DROP_ESETUP, "%s", usage);
+			cmd_usage_error(ctx->cmd, err);
 			goto out;
 		}
 	}

@@ -9,30 +9,6 @@
 #include "env.h"
 #include "util.h"
 
-static const char init_usage[] = "usage: drop init [ENV_ID] [--no-cwd]";
-
-int cmd_usage_error(struct drop_err *err, const char *usage)
-{
-	err_set(err, DROP_USAGE, "%s", usage);
-	return DROP_USAGE;
-}
-
-int cmd_only_help(int argc, char **argv, const char *usage, struct drop_err *err)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	int c;
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cmd_usage_error(err, usage);
-		printf("%s\n", usage);
-		return DROP_OK;
-	}
-	return -1;
-}
-
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
 	static const struct option opts[] = {
@@ -49,12 +25,12 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 		if (c == 'N')
 			mount_cwd = false;
 		else if (c == 'h')
-			return printf("%s\n", init_usage), DROP_OK;
+			return cmd_help(ctx->cmd);
 		else
-			return cmd_usage_error(err, init_usage);
+			return cmd_usage_error(ctx->cmd, err);
 	}
 	if (argc - optind > 1)
-		return cmd_usage_error(err, init_usage);
+		return cmd_usage_error(ctx->cmd, err);
 	if (optind < argc) {
 		if (!env_id_is_valid(argv[optind]))
 			return err_set(err, DROP_FAIL, "invalid environment id '%s'", argv[optind]), DROP_FAIL;

@@ -42,69 +42,101 @@ struct run_opts {
 	char **argv;
 };
 
-enum {
-	OPT_MEMORY = 0x100, OPT_PIDS, OPT_CPUS, OPT_TIMEOUT, OPT_MAX_OUTPUT, OPT_REPORT, OPT_BEST_EFFORT,
-};
+enum { OPT_REPORT = 0x100, OPT_BEST_EFFORT, OPT_KEY = 0x200 /* + enum cfg_key */ };
 
-static const struct option run_options[] = {
+/* drop run's own options; the config keys' flags come from the key table. */
+static const struct option own_options[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "profile", required_argument, NULL, 'p' },
 	{ "root", no_argument, NULL, 'r' },
-	{ "mount", required_argument, NULL, 'm' },
-	{ "block", required_argument, NULL, 'b' },
-	{ "net", required_argument, NULL, 'n' },
-	{ "tcp-publish", required_argument, NULL, 't' },
-	{ "tcp-host", required_argument, NULL, 'T' },
-	{ "udp-publish", required_argument, NULL, 'u' },
-	{ "udp-host", required_argument, NULL, 'U' },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "pids", required_argument, NULL, OPT_PIDS },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "best-effort-limits", no_argument, NULL, OPT_BEST_EFFORT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
 };
+#define N_OWN (sizeof(own_options) / sizeof(own_options[0]))
 
-/* Options that are config keys, with the key they feed. */
-static const struct {
-	int opt;
-	enum cfg_key key;
-} flag_keys[] = {
-	{ 'm', CFG_FS_MOUNT }, { 'b', CFG_FS_BLOCK }, { 'n', CFG_NET_MODE },
-	{ 't', CFG_NET_TCP_PUBLISH }, { 'T', CFG_NET_TCP_HOST }, { 'u', CFG_NET_UDP_PUBLISH },
-	{ 'U', CFG_NET_UDP_HOST }, { OPT_MEMORY, CFG_LIMITS_MEMORY }, { OPT_PIDS, CFG_LIMITS_PIDS },
-	{ OPT_CPUS, CFG_LIMITS_CPUS }, { OPT_TIMEOUT, CFG_LIMITS_TIMEOUT },
-	{ OPT_MAX_OUTPUT, CFG_LIMITS_MAX_OUTPUT },
-};
+/* What getopt_long returns for a key's flag: its letter, or OPT_KEY + the key. */
+static int key_opt(enum cfg_key k)
+{
+	const struct cfg_flag *f = cfg_key_info(k)->flag;
 
-static const char run_usage[] = "usage: drop run [OPTIONS] [--] [COMMAND [ARG...]]; see 'drop --help'";
+	return f && f->letter ? f->letter : OPT_KEY + (int)k;
+}
+
+/* The option table and short options of drop run: its own, then one per key with a flag. */
+static void build_options(struct option *opts, char *shorts, size_t shorts_len)
+{
+	size_t n = N_OWN;
+
+	memcpy(opts, own_options, sizeof(own_options));
+	snprintf(shorts, shorts_len, "+:e:c:p:rqvh");
+	for (int k = 0; k < CFG_KEY_COUNT; k++) {
+		const struct cfg_flag *f = cfg_key_info((enum cfg_key)k)->flag;
+
+		if (!f)
+			continue;
+		opts[n++] = (struct option){ f->name, required_argument, NULL, key_opt((enum cfg_key)k) };
+		if (f->letter)
+			snprintf(shorts + strlen(shorts), shorts_len - strlen(shorts), "%c:", f->letter);
+	}
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
 
 static int add_flag(struct run_opts *o, int opt, const char *value, struct drop_err *err)
 {
-	for (size_t i = 0; i < sizeof(flag_keys) / sizeof(flag_keys[0]); i++) {
-		if (flag_keys[i].opt != opt)
+	for (int k = 0; k < CFG_KEY_COUNT; k++) {
+		if (!cfg_key_info((enum cfg_key)k)->flag || key_opt((enum cfg_key)k) != opt)
 			continue;
 		if (o->n_flags == sizeof(o->flags) / sizeof(o->flags[0]))
 			return err_set(err, DROP_ESETUP, "too many command-line options");
-		o->flags[o->n_flags++] = (struct flag_value){ flag_keys[i].key, value };
+		o->flags[o->n_flags++] = (struct flag_value){ (enum cfg_key)k, value };
 		return 0;
 	}
-	return err_set(err, DROP_ESETUP, "%s", run_usage);
+	return err_set(err, DROP_ESETUP, "internal error: option %d has no key", opt);
+}
+
+/* "  -m, --mount SPEC        add a mount", or "  --memory SIZE ..." for a key without a letter. */
+static void print_key_option(FILE *out, const struct cfg_flag *f)
+{
+	char left[64];
+
+	if (f->letter)
+		snprintf(left, sizeof(left), "-%c, --%s %s", f->letter, f->name, f->metavar);
+	else
+		snprintf(left, sizeof(left), "--%s %s", f->name, f->metavar);
+	fprintf(out, "  %-22s  %s\n", left, f->help);
+}
+
+void cmd_run_help(FILE *out)
+{
+	fputs("  -e, --env ID            environment (default: derived from the current directory)\n"
+	      "  -c, --config FILE       use FILE instead of CONFIG_DIR/ID.ini\n"
+	      "  -p, --profile NAME      also apply app profile NAME\n"
+	      "  -r, --root              be uid/gid 0 inside (grants nothing outside)\n", out);
+	for (int k = 0; k < CFG_KEY_COUNT; k++) {
+		const struct cfg_flag *f = cfg_key_info((enum cfg_key)k)->flag;
+
+		if (f)
+			print_key_option(out, f);
+	}
+	fputs("  --report FILE           write a JSON report of the run\n"
+	      "  --best-effort-limits    run even if a limit cannot be enforced\n"
+	      "  -q, --quiet / -v, --verbose\n", out);
 }
 
 static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run_opts *o, struct drop_err *err)
 {
+	struct option opts[N_OWN + CFG_KEY_COUNT + 1];
+	char shorts[3 * CFG_KEY_COUNT + 32];
 	int c;
 
+	build_options(opts, shorts, sizeof(shorts));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:c:p:rm:b:n:t:T:u:U:qvh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			o->env_id = optarg;
@@ -132,7 +164,7 @@ static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run
 			o->best_effort = true;
 			break;
 		case 'h':
-			printf("%s\n", run_usage);
+			printf("usage: %s; see 'drop --help'\n", ctx->cmd->usage);
 			return 1;
 		case ':':
 			return err_set(err, DROP_ESETUP, "option '%s' needs a value; see 'drop --help'", argv[optind - 1]);
@@ -383,8 +415,8 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &s.t0);
-	s.instance.lock_fd = -1;
-	s.limits.cgroup_fd = -1;
+	instance_init(&s.instance);
+	limits_init(&s.limits);
 	rc = parse_run_opts(ctx, argc, argv, &o, err);
 	if (rc > 0) {
 		rc = DROP_OK;

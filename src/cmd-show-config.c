@@ -13,8 +13,6 @@
 #include "sys.h"
 #include "util.h"
 
-static const char usage[] = "usage: drop show-config [-e ENV_ID | -p PROFILE]";
-
 /* Printed as INI with the origin as an inline comment, so the output is itself a valid config. */
 static void print_config(const struct drop_config *c)
 {
@@ -110,11 +108,11 @@ int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err 
 		else if (c == 'p')
 			profile = optarg;
 		else if (c == 'h')
-			return printf("%s\n", usage), DROP_OK;
+			return cmd_help(ctx->cmd);
 		else
-			return cmd_usage_error(err, usage);
+			return cmd_usage_error(ctx->cmd, err);
 	}
 	if (optind != argc || (env_id && profile))
-		return cmd_usage_error(err, usage);
+		return cmd_usage_error(ctx->cmd, err);
 	return show(ctx, env_id, profile, err);
 }

@@ -1,4 +1,4 @@
-/* config-resolve.c: turning a merged configuration into the typed settings drop run uses. */
+/* config-resolve.c: landing a merged configuration's typed values in struct drop_settings, a loop over the key table. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +8,30 @@
 #include "cleanup.h"
 #include "config-internal.h"
 #include "util.h"
+
+/* Scalars land in a bool, an enum (unsigned int sized) or a uint64_t. */
+_Static_assert(sizeof(enum net_mode) == sizeof(unsigned) && sizeof(enum dbus_mode) == sizeof(unsigned),
+	       "enum settings are stored as unsigned int");
+
+static void *field(struct drop_settings *s, const struct cfg_key_def *d)
+{
+	return (char *)s + d->at;
+}
+
+static void land_scalar(const struct drop_config *c, enum cfg_key k, struct drop_settings *s)
+{
+	const struct cfg_key_def *d = cfg_key_def(k);
+	const struct cfg_entry *e = config_last(c, k);
+	uint64_t v = d->kind == KIND_CHOICE ? (uint64_t)(e ? e->as.choice : d->dflt) : e ? e->as.num : 0;
+	void *f = field(s, d);
+
+	if (d->width == sizeof(bool))
+		*(bool *)f = v != 0;
+	else if (d->width == sizeof(unsigned))
+		*(unsigned *)f = (unsigned)v;
+	else
+		*(uint64_t *)f = v;
+}
 
 static int expand_path(const char *path, const char *home, const struct cfg_entry *e, char **out,
 		       struct drop_err *err)
@@ -21,77 +45,73 @@ static int expand_path(const char *path, const char *home, const struct cfg_entr
 	return err_sys(err, 0, "cannot expand '%s'", path);
 }
 
-static int resolve_one_mount(const struct cfg_entry *e, const char *home, struct mount_req *m,
-			     struct drop_err *err)
-{
-	struct cfg_mount spec;
-	char why[512];
-	int r;
+/* ---- list kinds: each lands all of its values ---- */
 
-	if (mount_spec_parse(e->value, &spec, why, sizeof(why)) < 0)
-		return err_at(err, e->file, e->line, "invalid mount '%s': %s", e->value, why);
-	m->rw = spec.rw;
-	m->origin = e;
-	r = expand_path(spec.src, home, e, &m->src, err);
-	if (r == 0)
-		r = expand_path(spec.dst ? spec.dst : spec.src, home, e, &m->dst, err);
-	mount_spec_free(&spec);
-	return r;
+struct landing {
+	struct drop_config *c;
+	enum cfg_key k;
+	const char *home;
+	struct drop_settings *s;
+	struct drop_err *err;
+};
+
+static const struct cfg_values *values_of(const struct landing *l)
+{
+	return &l->c->key[l->k];
 }
 
-static int resolve_mounts(const struct drop_config *c, const char *home, struct drop_settings *s,
-			  struct drop_err *err)
+static const char *name_of(const struct landing *l)
 {
-	const struct cfg_values *vals = &c->key[CFG_FS_MOUNT];
+	return cfg_key_info(l->k)->name;
+}
+
+static int land_mounts(const struct landing *l)
+{
+	const struct cfg_values *vals = values_of(l);
+	struct drop_settings *s = l->s;
 
 	if (!vals->n)
 		return 0;
 	s->mounts = calloc(vals->n, sizeof(*s->mounts));
 	if (!s->mounts)
-		return err_sys(err, 0, "cannot resolve mounts");
+		return err_sys(l->err, 0, "cannot resolve mounts");
 	for (size_t i = 0; i < vals->n; i++) {
-		s->n_mounts++;
-		if (resolve_one_mount(&vals->v[i], home, &s->mounts[i], err) < 0)
+		const struct cfg_entry *e = &vals->v[i];
+		struct mount_req *m = &s->mounts[s->n_mounts++];
+
+		m->rw = e->as.mount.rw;
+		m->origin = e;
+		if (expand_path(e->as.mount.src, l->home, e, &m->src, l->err) < 0 ||
+		    expand_path(e->as.mount.dst ? e->as.mount.dst : e->as.mount.src, l->home, e, &m->dst,
+				l->err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int resolve_blocks(const struct drop_config *c, const char *home, struct drop_settings *s,
-			  struct drop_err *err)
+/* expand: "~" expanded (paths), or the values as written (names). */
+static int land_strings(const struct landing *l, bool expand)
 {
-	const struct cfg_values *vals = &c->key[CFG_FS_BLOCK];
+	const struct cfg_values *vals = values_of(l);
 	struct strv out = { 0 };
+	char ***dst = field(l->s, cfg_key_def(l->k));
 
 	for (size_t i = 0; i < vals->n; i++) {
-		char *path;
+		char *v = NULL;
 
-		if (expand_path(vals->v[i].value, home, &vals->v[i], &path, err) < 0) {
+		if (expand && expand_path(vals->v[i].value, l->home, &vals->v[i], &v, l->err) < 0) {
 			strv_clear(&out);
 			return -1;
 		}
-		if (strv_push_owned(&out, path) < 0) {
+		if (!expand)
+			v = strdup(vals->v[i].value);
+		if (!v || strv_push_owned(&out, v) < 0) {
 			strv_clear(&out);
-			return err_sys(err, 0, "cannot resolve blocked paths");
+			return err_sys(l->err, 0, "cannot copy %s", name_of(l));
 		}
 	}
-	s->blocks = strv_steal(&out);
-	return s->blocks ? 0 : err_sys(err, 0, "cannot resolve blocked paths");
-}
-
-static int copy_list(const struct drop_config *c, enum cfg_key k, char ***out, struct drop_err *err)
-{
-	const struct cfg_values *vals = &c->key[k];
-	struct strv list = { 0 };
-
-	for (size_t i = 0; i < vals->n; i++) {
-		if (strv_push(&list, vals->v[i].value) < 0) {
-			strv_clear(&list);
-			return err_sys(err, 0, "cannot copy %s", cfg_key_info(k)->name);
-		}
-	}
-	*out = strv_steal(&list);
-	return *out ? 0 : err_sys(err, 0, "cannot copy %s", cfg_key_info(k)->name);
+	*dst = strv_steal(&out);
+	return *dst ? 0 : err_sys(l->err, 0, "cannot copy %s", name_of(l));
 }
 
 static const char *const net_mode_names[] = {
@@ -100,23 +120,13 @@ static const char *const net_mode_names[] = {
 	[NET_HOST] = "host",
 };
 
-static enum net_mode net_mode_from(const struct cfg_entry *e)
-{
-	if (!e)
-		return NET_ISOLATED;
-	for (size_t i = 0; i < sizeof(net_mode_names) / sizeof(net_mode_names[0]); i++)
-		if (strcmp(e->value, net_mode_names[i]) == 0)
-			return (enum net_mode)i;
-	return NET_ISOLATED;
-}
-
 /* auto hands every listening port over, so it cannot share a list with explicit ports. */
 static int check_auto_alone(const struct cfg_values *vals, const char *name, struct drop_err *err)
 {
 	bool seen_auto = false;
 
 	for (size_t i = 0; i < vals->n; i++) {
-		bool is_auto = strcmp(vals->v[i].value, "auto") == 0;
+		bool is_auto = vals->v[i].as.port.is_auto;
 
 		if (i > 0 && (is_auto || seen_auto))
 			return err_at(err, vals->v[i].file, vals->v[i].line,
@@ -127,120 +137,71 @@ static int check_auto_alone(const struct cfg_values *vals, const char *name, str
 	return 0;
 }
 
-static int resolve_ports(struct drop_config *c, enum cfg_key k, enum net_mode net,
-			 struct port_list *out, struct drop_err *err)
+/* Ports need the isolated mode: the file's are dropped with a note, the command line's refused. */
+static int land_ports(const struct landing *l)
 {
-	const struct cfg_values *vals = &c->key[k];
-	const char *name = cfg_key_info(k)->name;
-	bool publish = k == CFG_NET_TCP_PUBLISH || k == CFG_NET_UDP_PUBLISH;
+	const struct cfg_values *vals = values_of(l);
+	struct port_list *out = field(l->s, cfg_key_def(l->k));
+	enum net_mode net = l->s->net;
 
 	for (size_t i = 0; net != NET_ISOLATED && i < vals->n; i++) {
 		const struct cfg_entry *e = &vals->v[i];
 
 		if (strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
-			return err_set(err, 0, "port options need --net isolated (the network mode is %s)",
+			return err_set(l->err, 0, "port options need --net isolated (the network mode is %s)",
 				       net_mode_names[net]);
-		if (config_add_note(c, e->file, e->line, "%s = %s ignored (the network mode is %s)",
-				    name, e->value, net_mode_names[net]) < 0)
-			return err_sys(err, 0, "cannot record a note");
+		if (config_add_note(l->c, e->file, e->line, "%s = %s ignored (the network mode is %s)",
+				    name_of(l), e->value, net_mode_names[net]) < 0)
+			return err_sys(l->err, 0, "cannot record a note");
 	}
 	if (net != NET_ISOLATED || !vals->n)
 		return 0;
-	if (check_auto_alone(vals, name, err) < 0)
+	if (check_auto_alone(vals, name_of(l), l->err) < 0)
 		return -1;
 	out->v = calloc(vals->n, sizeof(*out->v));
 	if (!out->v)
-		return err_sys(err, 0, "cannot resolve %s", name);
+		return err_sys(l->err, 0, "cannot resolve %s", name_of(l));
 	for (size_t i = 0; i < vals->n; i++) {
-		char why[512];
-
-		if (port_spec_parse(vals->v[i].value, publish, &out->v[i], why, sizeof(why)) < 0)
-			return err_at(err, vals->v[i].file, vals->v[i].line, "invalid %s '%s': %s", name,
-				      vals->v[i].value, why);
+		out->v[i] = vals->v[i].as.port;
+		if (out->v[i].host_ip && !(out->v[i].host_ip = strdup(out->v[i].host_ip)))
+			return err_sys(l->err, 0, "cannot resolve %s", name_of(l));
 		out->n++;
 	}
 	return 0;
 }
 
-static int resolve_net(struct drop_config *c, struct drop_settings *s, struct drop_err *err)
+static int land_list(const struct landing *l)
 {
-	s->net = net_mode_from(config_last(c, CFG_NET_MODE));
-	if (resolve_ports(c, CFG_NET_TCP_PUBLISH, s->net, &s->tcp_publish, err) < 0 ||
-	    resolve_ports(c, CFG_NET_UDP_PUBLISH, s->net, &s->udp_publish, err) < 0 ||
-	    resolve_ports(c, CFG_NET_TCP_HOST, s->net, &s->tcp_host, err) < 0 ||
-	    resolve_ports(c, CFG_NET_UDP_HOST, s->net, &s->udp_host, err) < 0)
-		return -1;
-	return 0;
+	switch (cfg_key_def(l->k)->kind) {
+	case KIND_MOUNT:
+		return land_mounts(l);
+	case KIND_PATH:
+		return land_strings(l, true);
+	case KIND_PUBLISH:
+	case KIND_HOST:
+		return land_ports(l);
+	default:
+		return land_strings(l, false);
+	}
 }
 
-typedef int (*number_parser)(const char *s, uint64_t *out);
-
-static int resolve_number(const struct drop_config *c, enum cfg_key k, number_parser parse,
-			  uint64_t *out, struct drop_err *err)
-{
-	const struct cfg_entry *e = config_last(c, k);
-
-	if (e && parse(e->value, out) < 0)
-		return err_at(err, e->file, e->line, "invalid %s '%s'", cfg_key_info(k)->name, e->value);
-	return 0;
-}
-
-static int resolve_limits(const struct drop_config *c, struct drop_settings *s,
-			  struct drop_err *err)
-{
-	if (resolve_number(c, CFG_LIMITS_MEMORY, parse_size, &s->memory, err) < 0 ||
-	    resolve_number(c, CFG_LIMITS_PIDS, parse_pids, &s->pids, err) < 0 ||
-	    resolve_number(c, CFG_LIMITS_CPUS, parse_cpus, &s->cpus_milli, err) < 0 ||
-	    resolve_number(c, CFG_LIMITS_TIMEOUT, parse_duration, &s->timeout_ms, err) < 0 ||
-	    resolve_number(c, CFG_LIMITS_MAX_OUTPUT, parse_size, &s->max_output, err) < 0)
-		return -1;
-	return 0;
-}
-
-/* True if the last value of k is value; dflt when k is unset. */
-static bool last_is(const struct drop_config *c, enum cfg_key k, const char *value, bool dflt)
-{
-	const struct cfg_entry *e = config_last(c, k);
-
-	return e ? strcmp(e->value, value) == 0 : dflt;
-}
-
-static enum dbus_mode dbus_mode_from(const struct cfg_entry *e)
-{
-	if (e && strcmp(e->value, "filtered") == 0)
-		return DBUS_FILTERED;
-	if (e && strcmp(e->value, "session") == 0)
-		return DBUS_SESSION;
-	return DBUS_NONE;
-}
-
-static int resolve_security_and_gui(const struct drop_config *c, struct drop_settings *s,
-				    struct drop_err *err)
-{
-	s->seccomp = !last_is(c, CFG_SECURITY_SECCOMP, "off", false);
-	s->userns = last_is(c, CFG_SECURITY_USERNS, "yes", false);
-	s->x11 = last_is(c, CFG_GUI_X11, "yes", false);
-	s->wayland = last_is(c, CFG_GUI_WAYLAND, "yes", false);
-	s->audio = last_is(c, CFG_GUI_AUDIO, "yes", false);
-	s->gpu = last_is(c, CFG_GUI_GPU, "yes", false);
-	s->dbus = dbus_mode_from(config_last(c, CFG_GUI_DBUS));
-	if (copy_list(c, CFG_SECURITY_SECCOMP_ALLOW, &s->seccomp_allow, err) < 0 ||
-	    copy_list(c, CFG_SECURITY_SECCOMP_DENY, &s->seccomp_deny, err) < 0 ||
-	    copy_list(c, CFG_GUI_DBUS_TALK, &s->dbus_talk, err) < 0 ||
-	    copy_list(c, CFG_GUI_DBUS_OWN, &s->dbus_own, err) < 0)
-		return -1;
-	return 0;
-}
-
+/* Scalars first: the port lists depend on the network mode. */
 int config_resolve(struct drop_config *c, const char *home, struct drop_settings *s,
 		   struct drop_err *err)
 {
 	*s = (struct drop_settings){ 0 };
-	if (resolve_mounts(c, home, s, err) < 0 || resolve_blocks(c, home, s, err) < 0 ||
-	    resolve_net(c, s, err) < 0 || resolve_limits(c, s, err) < 0 ||
-	    resolve_security_and_gui(c, s, err) < 0) {
-		settings_free(s);
-		return -1;
+	for (int k = 0; k < CFG_KEY_COUNT; k++)
+		if (!cfg_key_info((enum cfg_key)k)->is_list)
+			land_scalar(c, (enum cfg_key)k, s);
+	for (int k = 0; k < CFG_KEY_COUNT; k++) {
+		struct landing l = { c, (enum cfg_key)k, home, s, err };
+
+		if (!cfg_key_info(l.k)->is_list || cfg_key_def(l.k)->at == CFG_NOWHERE)
+			continue;
+		if (land_list(&l) < 0) {
+			settings_free(s);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -250,27 +211,32 @@ static void port_list_free(struct port_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].host_ip);
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+}
+
+static void mounts_free(struct drop_settings *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		free(s->mounts[i].src);
+		free(s->mounts[i].dst);
+	}
+	free(s->mounts);
 }
 
 void settings_free(struct drop_settings *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_mounts; i++) {
-		free(s->mounts[i].src);
-		free(s->mounts[i].dst);
+	for (int k = 0; k < CFG_KEY_COUNT; k++) {
+		const struct cfg_key_def *d = cfg_key_def((enum cfg_key)k);
+
+		if (!d->info.is_list || d->at == CFG_NOWHERE)
+			continue;
+		if (d->kind == KIND_MOUNT)
+			mounts_free(s);
+		else if (d->kind == KIND_PUBLISH || d->kind == KIND_HOST)
+			port_list_free(field(s, d));
+		else
+			strv_free(*(char ***)field(s, d));
 	}
-	free(s->mounts);
-	strv_free(s->blocks);
-	port_list_free(&s->tcp_publish);
-	port_list_free(&s->udp_publish);
-	port_list_free(&s->tcp_host);
-	port_list_free(&s->udp_host);
-	strv_free(s->seccomp_allow);
-	strv_free(s->seccomp_deny);
-	strv_free(s->dbus_talk);
-	strv_free(s->dbus_own);
 	*s = (struct drop_settings){ 0 };
 }

@@ -1,8 +1,9 @@
-/* config.c: the key table of SPEC 3.2, per-key validation, merging, and the resolved settings. */
+/* config.c: the key table of SPEC 3.2 (one row per key), parsing each value once when it is read, merging. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,14 +13,6 @@
 #include "cleanup.h"
 #include "config-internal.h"
 #include "util.h"
-
-/* A validator returns 0 for a good value, or -1 with the reason in why (short, lower case). */
-typedef int (*cfg_check_fn)(const char *value, char *why, size_t why_len);
-
-struct cfg_key_def {
-	struct cfg_key_info info;
-	cfg_check_fn check;
-};
 
 /* The kernel refuses pids.max above PID_MAX_LIMIT (4M on 64-bit). */
 #define PIDS_MAX 4194304
@@ -36,23 +29,83 @@ static int reason(char *why, size_t why_len, const char *fmt, ...)
 	return -1;
 }
 
-static int check_choice(const char *value, const char *const *choices, const char *expected,
+/*
+ * A kind's parser: 0 with the typed value in out (owned by the caller), or -1
+ * with the reason in why (short, lower case) and nothing to free.
+ */
+typedef int (*cfg_parse_fn)(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			    char *why, size_t why_len);
+
+/* ---- words: yes/no and the other choices ---- */
+
+/* "expected off, isolated or host", from the row's words. */
+static int expected_words(const struct cfg_choice *ch, char *why, size_t why_len)
+{
+	size_t used = (size_t)snprintf(why, why_len, "expected ");
+
+	for (size_t i = 0; ch[i].word && used < why_len; i++) {
+		const char *sep = i == 0 ? "" : ch[i + 1].word ? ", " : " or ";
+
+		used += (size_t)snprintf(why + used, why_len - used, "%s%s", sep, ch[i].word);
+	}
+	return -1;
+}
+
+static int parse_choice(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
 			char *why, size_t why_len)
 {
-	for (; *choices; choices++)
-		if (strcmp(value, *choices) == 0)
+	for (const struct cfg_choice *ch = d->choices; ch->word; ch++) {
+		if (strcmp(value, ch->word) == 0) {
+			out->choice = ch->value;
 			return 0;
-	return reason(why, why_len, "expected %s", expected);
+		}
+	}
+	return expected_words(d->choices, why, why_len);
+}
+
+/* ---- numbers ---- */
+
+static int parse_size_value(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			    char *why, size_t why_len)
+{
+	(void)d;
+	if (parse_size(value, &out->num) == 0)
+		return 0;
+	if (errno == ERANGE)
+		return reason(why, why_len, "size is too large");
+	return reason(why, why_len, "expected a number of bytes with an optional K, M or G suffix");
+}
+
+static int parse_duration_value(const struct cfg_key_def *d, const char *value,
+				union cfg_typed *out, char *why, size_t why_len)
+{
+	(void)d;
+	if (parse_duration(value, &out->num) == 0)
+		return 0;
+	if (errno == ERANGE)
+		return reason(why, why_len, "duration is too long");
+	return reason(why, why_len, "expected seconds or a number with an s, m or h suffix");
+}
+
+static int parse_count(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+		       char *why, size_t why_len)
+{
+	if (parse_uint(value, d->min, d->max, &out->num) == 0)
+		return 0;
+	return reason(why, why_len, "expected a whole number from %" PRIu64 " to %" PRIu64, d->min,
+		      d->max);
+}
+
+static int parse_cpus_value(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			    char *why, size_t why_len)
+{
+	(void)d;
+	if (parse_cpus(value, &out->num) == 0)
+		return 0;
+	return reason(why, why_len, "expected a positive number like 2 or 1.5 (at most 3 decimals)");
 }
 
 /* ---- [fs] ---- */
-
-void mount_spec_free(struct cfg_mount *m)
-{
-	free(m->src);
-	free(m->dst);
-	m->src = m->dst = NULL;
-}
 
 /* what is "" for the source ("path is not normalized") or "destination". */
 static int check_path_field(const char *what, const char *path, char *why, size_t why_len)
@@ -62,6 +115,21 @@ static int check_path_field(const char *what, const char *path, char *why, size_
 	if (path_is_valid_config_path(path, problem, sizeof(problem)))
 		return 0;
 	return reason(why, why_len, "%s%s%s", what, *what ? " " : "", problem);
+}
+
+static int parse_path(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+		      char *why, size_t why_len)
+{
+	(void)d;
+	(void)out;
+	return check_path_field("", value, why, why_len);
+}
+
+static void mount_free(union cfg_typed *v)
+{
+	free(v->mount.src);
+	free(v->mount.dst);
+	v->mount.src = v->mount.dst = NULL;
 }
 
 static int parse_mount_flag(const char *flag, bool *rw, char *why, size_t why_len)
@@ -84,12 +152,15 @@ static char *split_colon(char *s)
 }
 
 /* SRC, SRC:DST, SRC::FLAG or SRC:DST:FLAG with FLAG rw|ro. Paths are not expanded. */
-int mount_spec_parse(const char *spec, struct cfg_mount *out, char *why, size_t why_len)
+static int parse_mount(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+		       char *why, size_t why_len)
 {
-	autofree char *copy = strdup(spec);
+	autofree char *copy = strdup(value);
 	char *src = copy, *dst = split_colon(src), *flag = split_colon(dst);
+	struct cfg_mount *m = &out->mount;
 
-	*out = (struct cfg_mount){ 0 };
+	(void)d;
+	*m = (struct cfg_mount){ 0 };
 	if (!copy)
 		return reason(why, why_len, "out of memory");
 	if (flag && strchr(flag, ':'))
@@ -100,30 +171,15 @@ int mount_spec_parse(const char *spec, struct cfg_mount *out, char *why, size_t 
 		return reason(why, why_len, "empty destination (write SRC alone, or SRC::rw)");
 	if (dst && *dst && check_path_field("destination", dst, why, why_len) < 0)
 		return -1;
-	if (flag && parse_mount_flag(flag, &out->rw, why, why_len) < 0)
+	if (flag && parse_mount_flag(flag, &m->rw, why, why_len) < 0)
 		return -1;
-	out->src = strdup(src);
-	out->dst = dst && *dst ? strdup(dst) : NULL;
-	if (!out->src || (dst && *dst && !out->dst)) {
-		mount_spec_free(out);
+	m->src = strdup(src);
+	m->dst = dst && *dst ? strdup(dst) : NULL;
+	if (!m->src || (dst && *dst && !m->dst)) {
+		mount_free(out);
 		return reason(why, why_len, "out of memory");
 	}
 	return 0;
-}
-
-static int check_mount(const char *value, char *why, size_t why_len)
-{
-	struct cfg_mount m;
-
-	if (mount_spec_parse(value, &m, why, why_len) < 0)
-		return -1;
-	mount_spec_free(&m);
-	return 0;
-}
-
-static int check_path(const char *value, char *why, size_t why_len)
-{
-	return check_path_field("", value, why, why_len);
 }
 
 /* ---- [env] ---- */
@@ -146,10 +202,13 @@ static bool env_name_ok(const char *s, size_t len)
 }
 
 /* Name characters plus fnmatch's * ? [...] ([!...] and ranges included). */
-static int check_expose(const char *value, char *why, size_t why_len)
+static int parse_env_glob(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			  char *why, size_t why_len)
 {
 	bool in_bracket = false;
 
+	(void)d;
+	(void)out;
 	if (!*value)
 		return reason(why, why_len, "empty pattern");
 	for (const char *p = value; *p; p++) {
@@ -181,10 +240,13 @@ static int check_expansions(const char *value, char *why, size_t why_len)
 	return 0;
 }
 
-static int check_env_set(const char *value, char *why, size_t why_len)
+static int parse_env_set(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			 char *why, size_t why_len)
 {
 	const char *eq = strchr(value, '=');
 
+	(void)d;
+	(void)out;
 	if (!eq)
 		return reason(why, why_len, "expected NAME=VALUE");
 	if (!env_name_ok(value, (size_t)(eq - value)))
@@ -193,13 +255,6 @@ static int check_env_set(const char *value, char *why, size_t why_len)
 }
 
 /* ---- [net] ---- */
-
-static int check_net_mode(const char *value, char *why, size_t why_len)
-{
-	static const char *const modes[] = { "off", "isolated", "host", NULL };
-
-	return check_choice(value, modes, "off, isolated or host", why, why_len);
-}
 
 static int parse_port_field(const char *s, uint16_t *out, char *why, size_t why_len)
 {
@@ -235,11 +290,17 @@ static bool is_ip_literal(const char *ip)
 	return inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1;
 }
 
+static void port_free(union cfg_typed *v)
+{
+	free(v->port.host_ip);
+	v->port.host_ip = NULL;
+}
+
 /*
  * [HOST_IP/][HOST_PORT:]SANDBOX_PORT (publish),
  * HOST_PORT[:SANDBOX_PORT] or auto (host).
  */
-int port_spec_parse(const char *spec, bool publish, struct port_req *out, char *why,
+static int parse_port_spec(const char *spec, bool publish, struct port_req *out, char *why,
 			   size_t why_len)
 {
 	autofree char *copy = strdup(spec);
@@ -269,110 +330,35 @@ int port_spec_parse(const char *spec, bool publish, struct port_req *out, char *
 	return 0;
 }
 
-static int check_port_spec(const char *value, bool publish, char *why, size_t why_len)
+static int parse_publish(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			 char *why, size_t why_len)
 {
-	struct port_req p;
-
-	if (port_spec_parse(value, publish, &p, why, why_len) < 0)
-		return -1;
-	free(p.host_ip);
-	return 0;
+	(void)d;
+	return parse_port_spec(value, true, &out->port, why, why_len);
 }
 
-static int check_publish(const char *value, char *why, size_t why_len)
+static int parse_host(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+		      char *why, size_t why_len)
 {
-	return check_port_spec(value, true, why, why_len);
-}
-
-static int check_host(const char *value, char *why, size_t why_len)
-{
-	return check_port_spec(value, false, why, why_len);
-}
-
-/* ---- [limits] ---- */
-
-static int check_size(const char *value, char *why, size_t why_len)
-{
-	uint64_t v;
-
-	if (parse_size(value, &v) == 0)
-		return 0;
-	if (errno == ERANGE)
-		return reason(why, why_len, "size is too large");
-	return reason(why, why_len, "expected a number of bytes with an optional K, M or G suffix");
-}
-
-int parse_pids(const char *s, uint64_t *out)
-{
-	return parse_uint(s, 1, PIDS_MAX, out);
-}
-
-static int check_pids(const char *value, char *why, size_t why_len)
-{
-	uint64_t v;
-
-	if (parse_pids(value, &v) == 0)
-		return 0;
-	return reason(why, why_len, "expected a whole number from 1 to %d", PIDS_MAX);
-}
-
-static int check_cpus(const char *value, char *why, size_t why_len)
-{
-	uint64_t v;
-
-	if (parse_cpus(value, &v) == 0)
-		return 0;
-	return reason(why, why_len, "expected a positive number like 2 or 1.5 (at most 3 decimals)");
-}
-
-static int check_duration(const char *value, char *why, size_t why_len)
-{
-	uint64_t v;
-
-	if (parse_duration(value, &v) == 0)
-		return 0;
-	if (errno == ERANGE)
-		return reason(why, why_len, "duration is too long");
-	return reason(why, why_len, "expected seconds or a number with an s, m or h suffix");
+	(void)d;
+	return parse_port_spec(value, false, &out->port, why, why_len);
 }
 
 /* ---- [security] and [gui] ---- */
 
-static int check_seccomp(const char *value, char *why, size_t why_len)
-{
-	static const char *const modes[] = { "default", "off", NULL };
-
-	return check_choice(value, modes, "default or off", why, why_len);
-}
-
 /* Names are resolved for the native architecture, as the filter will be. */
-static int check_syscall(const char *value, char *why, size_t why_len)
+static int parse_syscall(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			 char *why, size_t why_len)
 {
-	uint64_t nr;
-
+	(void)d;
 	if (value[0] >= '0' && value[0] <= '9') {
-		if (parse_uint(value, 0, INT32_MAX, &nr) == 0)
+		if (parse_uint(value, 0, INT32_MAX, &out->num) == 0)
 			return 0;
 		return reason(why, why_len, "invalid system call number");
 	}
 	if (seccomp_syscall_resolve_name(value) != __NR_SCMP_ERROR)
 		return 0;
 	return reason(why, why_len, "unknown system call");
-}
-
-/* Only yes|no: one spelling keeps profiles greppable. */
-static int check_yes_no(const char *value, char *why, size_t why_len)
-{
-	static const char *const choices[] = { "yes", "no", NULL };
-
-	return check_choice(value, choices, "yes or no", why, why_len);
-}
-
-static int check_dbus(const char *value, char *why, size_t why_len)
-{
-	static const char *const modes[] = { "none", "filtered", "session", NULL };
-
-	return check_choice(value, modes, "none, filtered or session", why, why_len);
 }
 
 /* D-Bus well-known name elements: [A-Za-z0-9_-], not starting with a digit. */
@@ -382,11 +368,14 @@ static bool is_dbus_name_char(char ch, bool first)
 }
 
 /* A well-known bus name (two elements or more), or a prefix of one followed by ".*". */
-static int check_dbus_name(const char *value, char *why, size_t why_len)
+static int parse_dbus_name(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			   char *why, size_t why_len)
 {
 	size_t len = strlen(value), elements = 1;
 	bool wildcard = len > 2 && strcmp(value + len - 2, ".*") == 0;
 
+	(void)d;
+	(void)out;
 	if (wildcard)
 		len -= 2;
 	if (len > 255)
@@ -404,41 +393,126 @@ static int check_dbus_name(const char *value, char *why, size_t why_len)
 	return 0;
 }
 
-static int check_include(const char *value, char *why, size_t why_len)
+static int parse_include(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
+			 char *why, size_t why_len)
 {
+	(void)d;
+	(void)out;
 	if (*value)
 		return 0;
 	return reason(why, why_len, "empty path");
 }
 
-static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
-	[CFG_DROP_INCLUDE] = { { "drop", "include", true }, check_include },
-	[CFG_FS_MOUNT] = { { "fs", "mount", true }, check_mount },
-	[CFG_FS_BLOCK] = { { "fs", "block", true }, check_path },
-	[CFG_ENV_EXPOSE] = { { "env", "expose", true }, check_expose },
-	[CFG_ENV_SET] = { { "env", "set", true }, check_env_set },
-	[CFG_NET_MODE] = { { "net", "mode", false }, check_net_mode },
-	[CFG_NET_TCP_PUBLISH] = { { "net", "tcp_publish", true }, check_publish },
-	[CFG_NET_UDP_PUBLISH] = { { "net", "udp_publish", true }, check_publish },
-	[CFG_NET_TCP_HOST] = { { "net", "tcp_host", true }, check_host },
-	[CFG_NET_UDP_HOST] = { { "net", "udp_host", true }, check_host },
-	[CFG_LIMITS_MEMORY] = { { "limits", "memory", false }, check_size },
-	[CFG_LIMITS_PIDS] = { { "limits", "pids", false }, check_pids },
-	[CFG_LIMITS_CPUS] = { { "limits", "cpus", false }, check_cpus },
-	[CFG_LIMITS_TIMEOUT] = { { "limits", "timeout", false }, check_duration },
-	[CFG_LIMITS_MAX_OUTPUT] = { { "limits", "max_output", false }, check_size },
-	[CFG_SECURITY_SECCOMP] = { { "security", "seccomp", false }, check_seccomp },
-	[CFG_SECURITY_SECCOMP_ALLOW] = { { "security", "seccomp_allow", true }, check_syscall },
-	[CFG_SECURITY_SECCOMP_DENY] = { { "security", "seccomp_deny", true }, check_syscall },
-	[CFG_SECURITY_USERNS] = { { "security", "userns", false }, check_yes_no },
-	[CFG_GUI_X11] = { { "gui", "x11", false }, check_yes_no },
-	[CFG_GUI_WAYLAND] = { { "gui", "wayland", false }, check_yes_no },
-	[CFG_GUI_AUDIO] = { { "gui", "audio", false }, check_yes_no },
-	[CFG_GUI_GPU] = { { "gui", "gpu", false }, check_yes_no },
-	[CFG_GUI_DBUS] = { { "gui", "dbus", false }, check_dbus },
-	[CFG_GUI_DBUS_TALK] = { { "gui", "dbus_talk", true }, check_dbus_name },
-	[CFG_GUI_DBUS_OWN] = { { "gui", "dbus_own", true }, check_dbus_name },
+/* ---- the kinds and the key table ---- */
+
+static const struct {
+	cfg_parse_fn parse;
+	void (*free)(union cfg_typed *v);  /* NULL: nothing owned */
+} kinds[] = {
+	[KIND_INCLUDE] = { parse_include, NULL },
+	[KIND_CHOICE] = { parse_choice, NULL },
+	[KIND_SIZE] = { parse_size_value, NULL },
+	[KIND_DURATION] = { parse_duration_value, NULL },
+	[KIND_COUNT] = { parse_count, NULL },
+	[KIND_CPUS] = { parse_cpus_value, NULL },
+	[KIND_PATH] = { parse_path, NULL },
+	[KIND_MOUNT] = { parse_mount, mount_free },
+	[KIND_PUBLISH] = { parse_publish, port_free },
+	[KIND_HOST] = { parse_host, port_free },
+	[KIND_SYSCALL] = { parse_syscall, NULL },
+	[KIND_ENV_GLOB] = { parse_env_glob, NULL },
+	[KIND_ENV_SET] = { parse_env_set, NULL },
+	[KIND_DBUS_NAME] = { parse_dbus_name, NULL },
 };
+
+/* Only yes|no: one spelling keeps profiles greppable. */
+static const struct cfg_choice yes_no[] = { { "yes", 1 }, { "no", 0 }, { NULL, 0 } };
+static const struct cfg_choice net_modes[] = {
+	{ "off", NET_OFF }, { "isolated", NET_ISOLATED }, { "host", NET_HOST }, { NULL, 0 },
+};
+static const struct cfg_choice seccomp_modes[] = { { "default", 1 }, { "off", 0 }, { NULL, 0 } };
+static const struct cfg_choice git_modes[] = {
+	{ "ro", GIT_RO }, { "safe", GIT_SAFE }, { "rw", GIT_RW }, { NULL, 0 },
+};
+static const struct cfg_choice dbus_modes[] = {
+	{ "none", DBUS_NONE }, { "filtered", DBUS_FILTERED }, { "session", DBUS_SESSION }, { NULL, 0 },
+};
+
+/* Where a row's values land: a field of struct drop_settings, or nowhere. */
+#define LANDS(field) \
+	.at = offsetof(struct drop_settings, field), .width = sizeof(((struct drop_settings *)0)->field)
+#define NOWHERE .at = CFG_NOWHERE
+
+/*
+ * The one table of keys: { section, key, list?, drop run's flag or NULL }, the
+ * kind with its parameters (choices and default, or range), and where the
+ * values land. Its order is show-config's and drop --help's.
+ */
+static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
+	[CFG_DROP_INCLUDE] = { { "drop", "include", true, NULL }, KIND_INCLUDE, NOWHERE },
+	[CFG_FS_MOUNT] = { { "fs", "mount", true, &(const struct cfg_flag){
+				     'm', "mount", "SPEC", "add a mount (SRC[:DST][:rw])" } },
+			   KIND_MOUNT, LANDS(mounts) },
+	[CFG_FS_BLOCK] = { { "fs", "block", true, &(const struct cfg_flag){
+				     'b', "block", "PATH", "add a blocked path" } },
+			   KIND_PATH, LANDS(blocks) },
+	[CFG_FS_GIT] = { { "fs", "git", false, NULL }, KIND_CHOICE, git_modes, GIT_RO, LANDS(git) },
+	[CFG_ENV_EXPOSE] = { { "env", "expose", true, NULL }, KIND_ENV_GLOB, NOWHERE },
+	[CFG_ENV_SET] = { { "env", "set", true, NULL }, KIND_ENV_SET, NOWHERE },
+	[CFG_NET_MODE] = { { "net", "mode", false, &(const struct cfg_flag){
+				     'n', "net", "MODE", "off, isolated or host" } },
+			   KIND_CHOICE, net_modes, NET_ISOLATED, LANDS(net) },
+	[CFG_NET_TCP_PUBLISH] = { { "net", "tcp_publish", true, &(const struct cfg_flag){
+					    't', "tcp-publish", "SPEC", "publish a sandbox TCP port on the host" } },
+				  KIND_PUBLISH, LANDS(tcp_publish) },
+	[CFG_NET_UDP_PUBLISH] = { { "net", "udp_publish", true, &(const struct cfg_flag){
+					    'u', "udp-publish", "SPEC", "publish a sandbox UDP port on the host" } },
+				  KIND_PUBLISH, LANDS(udp_publish) },
+	[CFG_NET_TCP_HOST] = { { "net", "tcp_host", true, &(const struct cfg_flag){
+					 'T', "tcp-host", "SPEC", "make a host loopback TCP port reachable inside" } },
+			       KIND_HOST, LANDS(tcp_host) },
+	[CFG_NET_UDP_HOST] = { { "net", "udp_host", true, &(const struct cfg_flag){
+					 'U', "udp-host", "SPEC", "make a host loopback UDP port reachable inside" } },
+			       KIND_HOST, LANDS(udp_host) },
+	[CFG_LIMITS_MEMORY] = { { "limits", "memory", false, &(const struct cfg_flag){
+					  0, "memory", "SIZE", "memory limit, like 512M or 2G" } },
+				KIND_SIZE, LANDS(memory) },
+	[CFG_LIMITS_PIDS] = { { "limits", "pids", false, &(const struct cfg_flag){
+					0, "pids", "N", "most processes and threads" } },
+			      KIND_COUNT, .min = 1, .max = PIDS_MAX, LANDS(pids) },
+	[CFG_LIMITS_CPUS] = { { "limits", "cpus", false, &(const struct cfg_flag){
+					0, "cpus", "N", "CPU time in CPUs, like 1.5" } },
+			      KIND_CPUS, LANDS(cpus_milli) },
+	[CFG_LIMITS_TIMEOUT] = { { "limits", "timeout", false, &(const struct cfg_flag){
+					   0, "timeout", "DURATION", "end the sandbox after DURATION, like 10m" } },
+				 KIND_DURATION, LANDS(timeout_ms) },
+	[CFG_LIMITS_MAX_OUTPUT] = { { "limits", "max_output", false, &(const struct cfg_flag){
+					      0, "max-output", "SIZE", "cap each relayed output stream at SIZE" } },
+				    KIND_SIZE, LANDS(max_output) },
+	[CFG_SECURITY_SECCOMP] = { { "security", "seccomp", false, NULL }, KIND_CHOICE, seccomp_modes, 1,
+				   LANDS(seccomp) },
+	[CFG_SECURITY_SECCOMP_ALLOW] = { { "security", "seccomp_allow", true, NULL }, KIND_SYSCALL,
+					 LANDS(seccomp_allow) },
+	[CFG_SECURITY_SECCOMP_DENY] = { { "security", "seccomp_deny", true, NULL }, KIND_SYSCALL,
+					LANDS(seccomp_deny) },
+	[CFG_SECURITY_USERNS] = { { "security", "userns", false, NULL }, KIND_CHOICE, yes_no, 0,
+				  LANDS(userns) },
+	[CFG_GUI_X11] = { { "gui", "x11", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(x11) },
+	[CFG_GUI_WAYLAND] = { { "gui", "wayland", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(wayland) },
+	[CFG_GUI_AUDIO] = { { "gui", "audio", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(audio) },
+	[CFG_GUI_GPU] = { { "gui", "gpu", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(gpu) },
+	[CFG_GUI_DBUS] = { { "gui", "dbus", false, NULL }, KIND_CHOICE, dbus_modes, DBUS_NONE,
+			   LANDS(dbus) },
+	[CFG_GUI_DBUS_TALK] = { { "gui", "dbus_talk", true, NULL }, KIND_DBUS_NAME, LANDS(dbus_talk) },
+	[CFG_GUI_DBUS_OWN] = { { "gui", "dbus_own", true, NULL }, KIND_DBUS_NAME, LANDS(dbus_own) },
+};
+
+const struct cfg_key_def *cfg_key_def(enum cfg_key k)
+{
+	if ((unsigned)k >= CFG_KEY_COUNT)
+		return NULL;
+	return &key_table[k];
+}
 
 const struct cfg_key_info *cfg_key_info(enum cfg_key k)
 {
@@ -572,11 +646,14 @@ void config_init(struct drop_config *c)
 	*c = (struct drop_config){ 0 };
 }
 
-static void values_free(struct cfg_values *vals)
+/* free_typed: the kind's, or NULL (notes, and kinds that own nothing). */
+static void values_free(struct cfg_values *vals, void (*free_typed)(union cfg_typed *v))
 {
 	for (size_t i = 0; i < vals->n; i++) {
 		free(vals->v[i].value);
 		free(vals->v[i].file);
+		if (free_typed)
+			free_typed(&vals->v[i].as);
 	}
 	free(vals->v);
 	vals->v = NULL;
@@ -588,12 +665,13 @@ void config_free(struct drop_config *c)
 	if (!c)
 		return;
 	for (size_t k = 0; k < CFG_KEY_COUNT; k++)
-		values_free(&c->key[k]);
-	values_free(&c->notes);
+		values_free(&c->key[k], kinds[key_table[k].kind].free);
+	values_free(&c->notes, NULL);
 }
 
-/* Takes value and file in every case. */
-static int values_append_owned(struct cfg_values *vals, char *value, char *file, unsigned line)
+/* Takes value and file in every case; e's typed value is copied, and on failure left to the caller. */
+static int values_append_owned(struct cfg_values *vals, char *value, char *file,
+			       const struct cfg_entry *e)
 {
 	struct cfg_entry *v = NULL;
 
@@ -605,7 +683,10 @@ static int values_append_owned(struct cfg_values *vals, char *value, char *file,
 		errno = ENOMEM;
 		return -1;
 	}
-	v[vals->n++] = (struct cfg_entry){ .value = value, .file = file, .line = line };
+	v[vals->n] = *e;
+	v[vals->n].value = value;
+	v[vals->n].file = file;
+	vals->n++;
 	vals->v = v;
 	return 0;
 }
@@ -636,20 +717,25 @@ int err_at(struct drop_err *err, const char *file, unsigned line, const char *fm
 	return err_set(err, 0, "%s%s", origin, msg);
 }
 
+/* The value is parsed here, once: what is stored is valid, and typed. */
 int config_add(struct drop_config *c, enum cfg_key k, const char *value, const char *file,
 	       unsigned line, struct drop_err *err)
 {
+	const struct cfg_key_def *d = cfg_key_def(k);
+	struct cfg_entry e = { .line = line };
 	char why[512];
 
-	if ((unsigned)k >= CFG_KEY_COUNT)
+	if (!d)
 		return err_set(err, 0, "internal error: bad config key %d", (int)k);
 	if (!file)
 		file = CFG_ORIGIN_CMDLINE;
-	if (key_table[k].check(value, why, sizeof(why)) < 0)
-		return err_at(err, file, line, "invalid %s '%s': %s", key_table[k].info.name, value,
-			      why);
-	if (values_append_owned(&c->key[k], strdup(value), strdup(file), line) < 0)
+	if (kinds[d->kind].parse(d, value, &e.as, why, sizeof(why)) < 0)
+		return err_at(err, file, line, "invalid %s '%s': %s", d->info.name, value, why);
+	if (values_append_owned(&c->key[k], strdup(value), strdup(file), &e) < 0) {
+		if (kinds[d->kind].free)
+			kinds[d->kind].free(&e.as);
 		return err_sys(err, 0, "cannot store configuration value");
+	}
 	return 0;
 }
 
@@ -667,7 +753,7 @@ int config_add_note(struct drop_config *c, const char *file, unsigned line, cons
 	va_end(ap);
 	if (asprintf(&text, "%s%s", origin, msg) < 0)
 		return -1;
-	return values_append_owned(&c->notes, text, strdup(file), line);
+	return values_append_owned(&c->notes, text, strdup(file), &(struct cfg_entry){ .line = line });
 }
 
 static int values_reserve(struct cfg_values *vals, size_t extra)

@@ -1,4 +1,4 @@
-/* config.h: the configuration model: every key of SPEC 3.2, with origins, merge and validation. */
+/* config.h: the configuration model: every key of SPEC 3.2, typed values with origins, merge, the resolved settings. */
 #ifndef DROP_CONFIG_H
 #define DROP_CONFIG_H
 
@@ -8,11 +8,15 @@
 
 #include "log.h"
 
-/* One entry per (section, key) of SPEC 3.2. The order is show-config's order. */
+/*
+ * One entry per (section, key) of SPEC 3.2, naming a row of config.c's key
+ * table. The order is show-config's order.
+ */
 enum cfg_key {
 	CFG_DROP_INCLUDE,
 	CFG_FS_MOUNT,
 	CFG_FS_BLOCK,
+	CFG_FS_GIT,
 	CFG_ENV_EXPOSE,
 	CFG_ENV_SET,
 	CFG_NET_MODE,
@@ -39,11 +43,39 @@ enum cfg_key {
 	CFG_KEY_COUNT
 };
 
-/* Where a value came from: a file and line, or "command line" with line 0. */
+enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
+enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
+enum git_mode { GIT_RO = 0, GIT_SAFE = 1, GIT_RW = 2 };
+
+/* An [fs] mount spec as written: dst is NULL when it names no destination; "~" not expanded. */
+struct cfg_mount {
+	char *src;
+	char *dst;
+	bool rw;
+};
+
+/* A port forward: [HOST_IP/][HOST_PORT:]SANDBOX_PORT for publish, HOST_PORT[:SANDBOX_PORT] for host. */
+struct port_req {
+	char *host_ip;        /* NULL: default (127.0.0.1 for publish) */
+	uint16_t host_port;
+	uint16_t sandbox_port;
+	bool is_auto;         /* "auto" (host lists only) */
+};
+
+/* A value as parsed once, when it was read; the key's kind says which member holds it. */
+union cfg_typed {
+	uint64_t num;            /* size (bytes), duration (ms), count, cpus (thousandths) */
+	int choice;              /* yes/no and the other word lists: the chosen word's value */
+	struct cfg_mount mount;  /* owned */
+	struct port_req port;    /* owned */
+};
+
+/* One value with where it came from: a file and line, or "command line" with line 0. */
 struct cfg_entry {
-	char *value;  /* owned, exactly as written (after trimming) */
+	char *value;  /* owned, exactly as written (after trimming): what show-config prints */
 	char *file;   /* owned */
 	unsigned line;
+	union cfg_typed as;
 };
 
 struct cfg_values {
@@ -62,13 +94,23 @@ struct drop_config {
 	struct cfg_values notes;
 };
 
+/* drop run's flag for a key: a short option letter or 0, a long name, and a line of help. */
+struct cfg_flag {
+	int letter;
+	const char *name;
+	const char *metavar;   /* "SPEC", "SIZE"... */
+	const char *help;      /* one line for drop --help */
+};
+
+/* What the rest of drop sees of a row of the key table (config.c). */
 struct cfg_key_info {
 	const char *section;
 	const char *name;
 	bool is_list;
+	const struct cfg_flag *flag;  /* NULL: no command-line flag */
 };
+/* The row of k, NULL past the table. */
 const struct cfg_key_info *cfg_key_info(enum cfg_key k);
-
 /*
  * Key lookup for the loader, show-config and lints. Unknown names fail with a
  * message that suggests the closest valid one: "unknown key 'mout' in [fs], did
@@ -111,9 +153,6 @@ const struct cfg_entry *config_last(const struct drop_config *c, enum cfg_key k)
 
 /* ---- the resolved, typed view used by run ---- */
 
-enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
-enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
-
 /* One [fs] mount, "~" expanded. */
 struct mount_req {
 	char *src;
@@ -122,23 +161,17 @@ struct mount_req {
 	const struct cfg_entry *origin;  /* borrowed from the config */
 };
 
-/* A port forward: [HOST_IP/][HOST_PORT:]SANDBOX_PORT for publish, HOST_PORT[:SANDBOX_PORT] for host. */
-struct port_req {
-	char *host_ip;        /* NULL: default (127.0.0.1 for publish) */
-	uint16_t host_port;
-	uint16_t sandbox_port;
-	bool is_auto;         /* "auto" (host lists only) */
-};
-
 struct port_list {
 	struct port_req *v;
 	size_t n;
 };
 
+/* What drop run uses: config_resolve fills each field from the key table's row that names it. */
 struct drop_settings {
 	struct mount_req *mounts;
 	size_t n_mounts;
 	char **blocks;                 /* NULL-terminated, expanded */
+	enum git_mode git;             /* .git in read-write mounts; default ro */
 	enum net_mode net;
 	struct port_list tcp_publish, udp_publish, tcp_host, udp_host;
 	uint64_t memory;               /* bytes, 0 = unset */

@@ -29,8 +29,7 @@ int instance_name(const struct drop_paths *p, const char *id, struct instance *i
 {
 	autofree char *run = paths_run_dir(p);
 
-	memset(inst, 0, sizeof(*inst));
-	inst->lock_fd = -1;
+	instance_init(inst);
 	/* The pid makes the name unique among live instances; a leftover of a
 	 * recycled pid is stale and was removed by instance_clean_stale. */
 	if (!run || asprintf(&inst->name, "%s-%d", id, (int)getpid()) < 0 || !(inst->dir = path_join(run, inst->name)))
@@ -97,16 +96,22 @@ static void remove_instance_dir(struct instance *inst)
 	close(inst->dir_fd);
 }
 
+void instance_init(struct instance *inst)
+{
+	*inst = (struct instance){ .lock_fd = -1, .dir_fd = -1 };
+}
+
 void instance_destroy(struct instance *inst)
 {
+	if (!inst)
+		return;
 	if (inst->created)
 		remove_instance_dir(inst);
 	if (inst->lock_fd >= 0)
 		close(inst->lock_fd);
 	free(inst->dir);
 	free(inst->name);
-	memset(inst, 0, sizeof(*inst));
-	inst->lock_fd = -1;
+	instance_init(inst);
 }
 
 /* A directory without its lock file yet may be an instance a moment before it locks. */

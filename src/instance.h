@@ -22,7 +22,9 @@ int instance_name(const struct drop_paths *p, const char *id, struct instance *i
 int instance_open(struct instance *inst, struct drop_err *err);
 /* Record the sandbox's pid 1 (host pid), its user namespace (inode) and the command, for ps and enter. */
 int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[]);
-/* Remove the directory and drop the lock. Safe on a zeroed struct. */
+/* An empty instance: no name, no directory, lock_fd and dir_fd -1. */
+void instance_init(struct instance *inst);
+/* Remove the directory and drop the lock, leaving inst as instance_init does. NULL-safe. */
 void instance_destroy(struct instance *inst);
 
 bool instance_env_running(const struct drop_paths *p, const char *id);

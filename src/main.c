@@ -7,50 +7,15 @@
 #include "cmd.h"
 #include "instance.h"
 
-static const struct cmd_entry commands[] = {
-	{ "init", cmd_init, "drop init [ENV_ID] [--no-cwd]" },
-	{ "run", cmd_run, "drop run [OPTIONS] [--] [COMMAND [ARG...]]" },
-	{ "enter", cmd_enter, "drop enter [-e ENV_ID | INSTANCE] [--] [COMMAND [ARG...]]" },
-	{ "ls", cmd_ls, "drop ls" },
-	{ "rm", cmd_rm, "drop rm ENV_ID" },
-	{ "show-config", cmd_show_config, "drop show-config [-e ENV_ID | -p PROFILE]" },
-	{ "profiles", cmd_profiles, "drop profiles" },
-	{ "ps", cmd_ps, "drop ps" },
-	{ "doctor", cmd_doctor, "drop doctor" },
-};
-
 static void print_help(FILE *out)
 {
 	fputs("usage: drop [-q|-v] COMMAND [ARGS...]\n"
 	      "       drop [-q|-v] PROGRAM [ARG...]     run PROGRAM with its app profile\n\n"
 	      "Commands:\n", out);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %s\n", commands[i].usage);
-	fputs("\nOptions of drop run:\n"
-	      "  -e, --env ID            environment (default: derived from the current directory)\n"
-	      "  -c, --config FILE       use FILE instead of CONFIG_DIR/ID.ini\n"
-	      "  -p, --profile NAME      also apply app profile NAME\n"
-	      "  -r, --root              be uid/gid 0 inside (grants nothing outside)\n"
-	      "  -m, --mount SPEC        add a mount (SRC[:DST][:rw])\n"
-	      "  -b, --block PATH        add a blocked path\n"
-	      "  -n, --net MODE          off, isolated or host\n"
-	      "  -t, --tcp-publish SPEC  publish a sandbox TCP port on the host\n"
-	      "  -T, --tcp-host SPEC     make a host loopback TCP port reachable inside\n"
-	      "  -u, --udp-publish SPEC  publish a sandbox UDP port on the host\n"
-	      "  -U, --udp-host SPEC     make a host loopback UDP port reachable inside\n"
-	      "  --memory SIZE, --pids N, --cpus N, --timeout DURATION, --max-output SIZE\n"
-	      "  --report FILE           write a JSON report of the run\n"
-	      "  --best-effort-limits    run even if a limit cannot be enforced\n"
-	      "  -q, --quiet / -v, --verbose\n\n"
-	      "See drop(1) and drop.ini(5).\n", out);
-}
-
-static const struct cmd_entry *find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	cmd_print_usages(out);
+	fputs("\nOptions of drop run:\n", out);
+	cmd_run_help(out);
+	fputs("\nSee drop(1) and drop.ini(5).\n", out);
 }
 
 /* Global options stand before the subcommand; returns the index of the subcommand or -1 to exit. */
@@ -93,23 +58,27 @@ int main(int argc, char **argv)
 	const struct cmd_entry *cmd;
 	int status = DROP_OK;
 	int first = parse_global(argc, argv, &ctx, &status);
-	bool is_program;
+	bool is_run;
 
 	if (first < 0)
 		return status;
-	cmd = find_command(argv[first]);
-	is_program = cmd == NULL;
+	cmd = cmd_find(argv[first]);
+	/* drop PROGRAM is drop run; both clean stale instances once the program runs. */
+	is_run = !cmd || cmd->run == cmd_run;
 	if (paths_init(&ctx.paths, &err) < 0) {
 		log_msg("%s", err.msg);
 		paths_free(&ctx.paths);
-		return is_program || !strcmp(argv[first], "run") ? DROP_ESETUP : DROP_FAIL;
+		return is_run ? DROP_ESETUP : DROP_FAIL;
 	}
-	/* drop run (and drop PROGRAM) does it once its program runs. */
-	if (!is_program && strcmp(argv[first], "run"))
+	if (!is_run)
 		instance_clean_stale(&ctx.paths);
-	optind = 1;
-	status = is_program ? cmd_program(&ctx, argc - first, argv + first, &err)
-			    : cmd->run(&ctx, argc - first, argv + first, &err);
+	if (cmd) {
+		status = cmd_exec(cmd, &ctx, argc - first, argv + first, &err);
+	} else {
+		ctx.cmd = cmd_find("run");
+		optind = 1;
+		status = cmd_program(&ctx, argc - first, argv + first, &err);
+	}
 	if (err.msg[0])
 		log_msg("%s", err.msg);
 	paths_free(&ctx.paths);

@@ -206,8 +206,7 @@ int limits_plan_at(const struct drop_settings *s, bool best_effort, uid_t uid, c
 {
 	struct needs n = { .memory = s->memory > 0, .pids = s->pids > 0, .cpu = s->cpus_milli > 0 };
 
-	memset(out, 0, sizeof(*out));
-	out->cgroup_fd = -1;
+	limits_init(out);
 	out->memory = s->memory;
 	out->pids = s->pids;
 	out->cpus_milli = s->cpus_milli;
@@ -391,10 +390,18 @@ void limits_cgroup_destroy(struct limits *l)
 	free(steal_ptr(&l->cgroup_dir));
 }
 
+void limits_init(struct limits *l)
+{
+	*l = (struct limits){ .cgroup_fd = -1 };
+}
+
 void limits_free(struct limits *l)
 {
+	if (!l)
+		return;
 	limits_cgroup_destroy(l);
-	free(steal_ptr(&l->cgroup_base));
+	free(l->cgroup_base);
+	limits_init(l);
 }
 
 /* ---- rlimits ---- */

@@ -19,7 +19,7 @@ enum limit_mech {
 /*
  * The plan for one run, and the instance cgroup once made. Owns cgroup_base,
  * cgroup_dir and cgroup_fd; release with limits_free (after
- * limits_cgroup_destroy). A zeroed struct with cgroup_fd = -1 is empty.
+ * limits_cgroup_destroy). limits_init makes an empty one.
  */
 struct limits {
 	uint64_t memory;             /* bytes, 0 = unset */
@@ -69,6 +69,9 @@ int limits_cgroup_peak(const struct limits *l, uint64_t *bytes);
 bool limits_cgroup_oom(const struct limits *l);
 /* Kill what is left in the cgroup (cgroup.kill), then remove it. Safe without a cgroup. */
 void limits_cgroup_destroy(struct limits *l);
+/* An empty plan: nothing set, no cgroup, cgroup_fd -1. */
+void limits_init(struct limits *l);
+/* limits_cgroup_destroy, then free the paths, leaving l as limits_init does. NULL-safe. */
 void limits_free(struct limits *l);
 
 /*

@@ -205,20 +205,24 @@ int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *
  * the user's prompt should not, so the dying pasta is left to the reaper
  * that inherits it, as the sandbox's pid 1 is.
  */
+void net_init(struct net *n)
+{
+	*n = (struct net){ .pid = -1, .pidfd = -1, .inotify_fd = -1 };
+}
+
 void net_stop(struct net *n)
 {
+	if (!n)
+		return;
 	if (n->pidfd >= 0)
 		sys_pidfd_send_signal(n->pidfd, SIGKILL);
 	else if (n->pid > 0)
 		kill(n->pid, SIGKILL);
 	if (n->pidfd >= 0)
 		close(n->pidfd);
-	if (n->inotify_fd > 0)
+	if (n->inotify_fd >= 0)
 		close(n->inotify_fd);
 	free(n->pidfile);
 	free(n->logfile);
-	memset(n, 0, sizeof(*n));
-	n->pid = -1;
-	n->pidfd = -1;
-	n->inotify_fd = -1;
+	net_init(n);
 }

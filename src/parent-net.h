@@ -28,6 +28,9 @@ int net_start(struct net *n, const char *pasta, const struct drop_settings *s, p
 /* Wait until pasta has configured the namespace (it writes its pid file then). */
 /* 0 once pasta configured the namespace, 1 as soon as stop_fd is readable (again later), -1 on failure. */
 int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err);
+/* An empty struct net: no pasta, every fd -1. net_stop on it does nothing. */
+void net_init(struct net *n);
+/* Kill pasta if it runs, close the fds, free the paths, and leave n as net_init does. NULL-safe. */
 void net_stop(struct net *n);
 
 /* The pasta argument vector for settings (tests and show-config use it too). NULL-terminated, malloc'd. */

@@ -401,9 +401,7 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .term = { .fd = -1 } };
 	int status = -1;
 
-	p.net.pid = -1;
-	p.net.pidfd = -1;
-	p.net.inotify_fd = -1;
+	net_init(&p.net);
 	for (int fd = 0; fd < 3; fd++)
 		p.child_end[fd] = p.our_end[fd] = -1;
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)

@@ -79,8 +79,8 @@ char *report_to_json(const struct run_report *r);
 int report_check_path(const char *path, struct drop_err *err);
 
 /*
- * Write the report atomically: a temp file in the same directory, fsync,
- * rename over path, fsync of the directory. A reader sees the old file or the
+ * Write the report atomically: a temp file in the same directory, renamed
+ * over path (no fsync: see report.c). A reader sees the old file or the
  * whole new one, never a part. An existing file keeps its mode; a new one gets
  * 0666 & ~umask. No temp file is left behind on failure.
  */

@@ -1,4 +1,4 @@
-/* wire.h: generic bounded buffer with big-endian typed put/get, framing, exact I/O and fd passing. */
+/* wire.h: generic bounded buffer with big-endian typed put/get, exact I/O and fd passing (proto.c frames messages). */
 #ifndef DROP_WIRE_H
 #define DROP_WIRE_H
 

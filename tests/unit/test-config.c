@@ -157,6 +157,65 @@ static void test_key_table(void)
 	ok(cfg_section_check("security", &err) == 0, "section security known");
 }
 
+/* Flags come from the table: a letter or long name used twice would shadow a key. */
+static void test_key_flags(void)
+{
+	int dup = 0, incomplete = 0, flags = 0;
+
+	for (int i = 0; i < CFG_KEY_COUNT; i++) {
+		const struct cfg_flag *f = cfg_key_info((enum cfg_key)i)->flag;
+
+		if (!f)
+			continue;
+		flags++;
+		if (!f->name || !f->metavar || !f->help || (f->letter && strchr("ecprqvh", f->letter)))
+			incomplete++;
+		for (int j = 0; j < i; j++) {
+			const struct cfg_flag *g = cfg_key_info((enum cfg_key)j)->flag;
+
+			if (g && ((f->letter && f->letter == g->letter) || strcmp(f->name, g->name) == 0))
+				dup++;
+		}
+	}
+	ok(flags == 12, "twelve keys have a drop run flag");
+	ok(incomplete == 0, "each flag has a name, metavar and help, and no letter of drop run's own");
+	ok(dup == 0, "no flag letter or name twice");
+	ok(cfg_key_info(CFG_FS_MOUNT)->flag->letter == 'm' &&
+	   strcmp(cfg_key_info(CFG_LIMITS_MAX_OUTPUT)->flag->name, "max-output") == 0 &&
+	   !cfg_key_info(CFG_LIMITS_MAX_OUTPUT)->flag->letter && !cfg_key_info(CFG_GUI_X11)->flag,
+	   "-m is mount, --max-output has no letter, x11 has no flag");
+}
+
+/* Values are parsed once, when read: the stored entry holds the typed value next to the text. */
+static void test_typed_values(void)
+{
+	struct drop_config c;
+	struct drop_err err = { 0 };
+	const struct cfg_entry *e;
+
+	config_init(&c);
+	ok(load(&c, "[fs]\nmount = ~/a:/b:rw\n[net]\nmode = off\ntcp_publish = ::1/80:8080\n"
+		    "udp_host = auto\n[limits]\nmemory = 1K\npids = 7\ncpus = 0.25\ntimeout = 2m\n"
+		    "[gui]\nx11 = yes\ndbus = session\n[security]\nseccomp = off\n", &err) == 0,
+	   "typed values: loaded");
+	e = config_last(&c, CFG_FS_MOUNT);
+	ok(e && strcmp(e->as.mount.src, "~/a") == 0 && strcmp(e->as.mount.dst, "/b") == 0 &&
+	   e->as.mount.rw, "mount: src, dst and rw kept unexpanded");
+	e = config_last(&c, CFG_NET_TCP_PUBLISH);
+	ok(e && strcmp(e->as.port.host_ip, "::1") == 0 && e->as.port.host_port == 80 &&
+	   e->as.port.sandbox_port == 8080, "publish: address and ports");
+	e = config_last(&c, CFG_NET_UDP_HOST);
+	ok(e && e->as.port.is_auto, "host: auto");
+	ok(config_last(&c, CFG_NET_MODE)->as.choice == NET_OFF, "mode: the enum value");
+	ok(config_last(&c, CFG_LIMITS_MEMORY)->as.num == 1024 && config_last(&c, CFG_LIMITS_PIDS)->as.num == 7 &&
+	   config_last(&c, CFG_LIMITS_CPUS)->as.num == 250 &&
+	   config_last(&c, CFG_LIMITS_TIMEOUT)->as.num == 120000, "numbers: bytes, count, thousandths, ms");
+	ok(config_last(&c, CFG_GUI_X11)->as.choice == 1 && config_last(&c, CFG_GUI_DBUS)->as.choice == DBUS_SESSION &&
+	   config_last(&c, CFG_SECURITY_SECCOMP)->as.choice == 0, "yes/no and words: their values");
+	is_str(config_last(&c, CFG_NET_TCP_PUBLISH)->value, "::1/80:8080", "the text is kept for show-config");
+	config_free(&c);
+}
+
 /* ---- SPEC 3.2 syntax and the inih traps ---- */
 
 static void test_syntax(void)
@@ -280,6 +339,8 @@ static void test_validate_fs(void)
 	expect_valid("fs", "block", "~/.ssh");
 	expect_invalid("fs", "block", "~/.ssh/", "path is not normalized");
 	expect_invalid("fs", "block", ".ssh", "path must be absolute or start with ~/");
+	expect_valid("fs", "git", "safe");
+	expect_invalid("fs", "git", "yes", "expected ro, safe or rw");
 }
 
 static void test_validate_env(void)
@@ -644,6 +705,7 @@ static void test_resolve_defaults(void)
 	ok(resolve_text("", "/home/u", &c, &s, &err) == 0, "empty config resolves");
 	ok(s.net == NET_ISOLATED && s.seccomp && !s.userns && !s.x11 && !s.wayland && !s.audio &&
 	   !s.gpu && s.dbus == DBUS_NONE, "defaults: isolated, seccomp on, userns and gui off");
+	ok(s.git == GIT_RO, "defaults: git ro");
 	ok(s.memory == 0 && s.pids == 0 && s.cpus_milli == 0 && s.timeout_ms == 0 &&
 	   s.max_output == 0, "defaults: no limits");
 	ok(s.n_mounts == 0 && s.blocks && !s.blocks[0] && s.seccomp_allow && !s.seccomp_allow[0] &&
@@ -655,12 +717,13 @@ static void test_resolve_defaults(void)
 	ok(resolve_text("[limits]\nmemory = 2G\npids = 512\ncpus = 1.5\ntimeout = 10m\nmax_output = 10M\n"
 			"[security]\nseccomp = off\nuserns = yes\nseccomp_deny = personality\n"
 			"[gui]\nx11 = yes\nwayland = yes\naudio = yes\ngpu = yes\ndbus = filtered\n"
-			"dbus_talk = org.a.B\ndbus_own = org.c.*\n",
+			"dbus_talk = org.a.B\ndbus_own = org.c.*\n[fs]\ngit = rw\n",
 			"/home/u", &c, &s, &err) == 0, "full config resolves");
 	ok(s.memory == UINT64_C(2) << 30 && s.pids == 512 && s.cpus_milli == 1500 &&
 	   s.timeout_ms == 600000 && s.max_output == 10 << 20, "limits parsed");
 	ok(!s.seccomp && s.userns && s.x11 && s.wayland && s.audio && s.gpu && s.dbus == DBUS_FILTERED,
 	   "switches parsed");
+	ok(s.git == GIT_RW, "git = rw lands");
 	is_str(s.seccomp_deny[0], "personality", "seccomp_deny copied");
 	ok(s.seccomp_deny[1] == NULL, "seccomp_deny terminated");
 	is_str(s.dbus_talk[0], "org.a.B", "dbus_talk copied");
@@ -788,6 +851,8 @@ static void test_resolve_auto(void)
 int main(void)
 {
 	test_key_table();
+	test_key_flags();
+	test_typed_values();
 	test_syntax();
 	test_long_lines();
 	test_validate_fs();

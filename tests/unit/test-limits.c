@@ -314,6 +314,23 @@ static void test_rlimit_nproc(void)
 	   WIFEXITED(status) ? WEXITSTATUS(status) - 100 : -999);
 }
 
+/* limits_init makes an empty plan; limits_free takes NULL, an empty plan, and one freed already. */
+static void test_init_free(void)
+{
+	struct limits l;
+
+	memset(&l, 0x5a, sizeof(l));
+	limits_init(&l);
+	ok(l.cgroup_fd == -1 && !l.cgroup_base && !l.cgroup_dir && l.memory_mech == MECH_NONE,
+	   "limits_init: no cgroup, fd -1, nothing set");
+	limits_free(NULL);
+	l.cgroup_base = strdup("/sys/fs/cgroup/x");
+	limits_free(&l);
+	ok(l.cgroup_fd == -1 && !l.cgroup_base, "limits_free leaves an empty plan");
+	limits_free(&l);
+	ok(1, "limits_free: NULL and twice are safe");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -322,6 +339,7 @@ int main(void)
 	}
 	snprintf(root, sizeof(root), "%s/cgroot", tmpdir);
 	mkdir(root, 0755);
+	test_init_free();
 	test_plan();
 	test_configure();
 	test_create();
