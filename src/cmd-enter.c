@@ -161,7 +161,7 @@ static int choose_target(struct cmd_ctx *ctx, struct enter_state *s, const char 
 		(*first_cmd)++;
 		return 0;
 	}
-	if (env_id_default(&ctx->paths, &id, err) < 0)
+	if (env_id_for_cwd(&ctx->paths, &id, err) < 0)
 		return -1;
 	return find_by_env(s, id, err);
 }

@@ -17,6 +17,8 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 	autofree char *id = NULL;
 	autofree char *config = NULL;
 	autofree char *base = NULL;
+	autofree char *derived = NULL;
+	autofree char *taken = NULL;
 	bool mount_cwd = true;
 	int c;
 
@@ -35,15 +37,19 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 		if (!env_id_is_valid(argv[optind]))
 			return err_set(err, DROP_FAIL, "invalid environment id '%s'", argv[optind]), DROP_FAIL;
 		id = strdup(argv[optind]);
-	} else if (env_id_default(&ctx->paths, &id, err) < 0) {
+	} else if (env_id_for_init(&ctx->paths, &id, err) < 0) {
 		return DROP_FAIL;
+	} else if (!env_exists(&ctx->paths, id) && (derived = env_id_from_path(ctx->paths.cwd)) && strcmp(derived, id)) {
+		taken = env_project(&ctx->paths, derived);
 	}
 	if (!id)
 		return err_sys(err, DROP_FAIL, "out of memory"), DROP_FAIL;
-	if (env_create(&ctx->paths, id, mount_cwd, &config, &base, err) < 0)
+	if (env_create(&ctx->paths, id, mount_cwd, ctx->paths.cwd, &config, &base, err) < 0)
 		return DROP_FAIL;
 	if (base)
 		fprintf(stderr, "Wrote base config to %s\n", base);
+	if (taken)
+		fprintf(stderr, "The id %s belongs to %s; this environment is %s\n", derived, taken, id);
 	fprintf(stderr, "Environment created with config at %s\n", config);
 	return DROP_OK;
 }

@@ -66,7 +66,7 @@ static int show(struct cmd_ctx *ctx, const char *env_id, const char *profile, st
 	} else {
 		if (env_id) {
 			id = strdup(env_id);
-		} else if (env_id_default(&ctx->paths, &id, err) < 0) {
+		} else if (env_id_for_cwd(&ctx->paths, &id, err) < 0) {
 			goto out;
 		}
 		if (!id || !env_id_is_valid(id)) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "util.h"
 
 /*
  * An entry with args_min >= 0 takes no options but -h/--help: cmd_exec checks
@@ -14,7 +15,7 @@ static const struct cmd_entry commands[] = {
 	{ "init", "drop init [ENV_ID] [--no-cwd]", -1, 0, DROP_USAGE, cmd_init },
 	{ "run", "drop run [OPTIONS] [--] [COMMAND [ARG...]]", -1, 0, DROP_ESETUP, cmd_run },
 	{ "enter", "drop enter [-e ENV_ID | INSTANCE] [--] [COMMAND [ARG...]]", -1, 0, DROP_ESETUP, cmd_enter },
-	{ "ls", "drop ls", 0, 0, DROP_USAGE, cmd_ls },
+	{ "ls", "drop ls [-l]", -1, 0, DROP_USAGE, cmd_ls },
 	{ "rm", "drop rm ENV_ID", 1, 1, DROP_USAGE, cmd_rm },
 	{ "show-config", "drop show-config [-e ENV_ID | -p PROFILE]", -1, 0, DROP_USAGE, cmd_show_config },
 	{ "profiles", "drop profiles", 0, 0, DROP_USAGE, cmd_profiles },
@@ -28,6 +29,22 @@ const struct cmd_entry *cmd_find(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+const char *cmd_closest(const char *word, size_t max_edits)
+{
+	const char *best = NULL;
+	size_t best_d = max_edits + 1;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		size_t d = edit_distance(word, commands[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i].name;
+		}
+	}
+	return best;
 }
 
 void cmd_print_usages(FILE *out)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +26,6 @@ static const struct {
 	const char *name;
 	mode_t mode;
 } env_subdirs[] = { { "home", 0700 }, { "etc", 0755 }, { "var", 0755 }, { "tmp", 01777 } };
-
-int env_id_default(const struct drop_paths *p, char **id, struct drop_err *err)
-{
-	*id = NULL;
-	if (!p->cwd)
-		return err_set(err, 0, "cannot determine the current directory; use -e ID");
-	*id = env_id_from_path(p->cwd);
-	if (!*id)
-		return err_set(err, 0, "cannot derive an environment id from '%s'; use -e ID", p->cwd);
-	return 0;
-}
 
 bool env_exists(const struct drop_paths *p, const char *id)
 {
@@ -117,8 +107,16 @@ static int ensure_base_config(const struct drop_paths *p, char **wrote_base, str
 	return 0;
 }
 
+/* The project directory, in envs/ID where no sandbox writes (SPEC 2.1). */
+static int write_project(const char *dir, const char *project)
+{
+	autoclose int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return dfd < 0 ? -1 : write_file_at(dfd, ENV_PROJECT_FILE, project, strlen(project), 0600);
+}
+
 /* Build the data directories under a temporary name, then rename into place. */
-static int create_data_dir(const struct drop_paths *p, const char *id, struct drop_err *err)
+static int create_data_dir(const struct drop_paths *p, const char *id, const char *project, struct drop_err *err)
 {
 	autofree char *dir = paths_env_dir(p, id);
 	autofree char *tmp = NULL;
@@ -134,6 +132,11 @@ static int create_data_dir(const struct drop_paths *p, const char *id, struct dr
 			remove_tree(tmp);
 			return -1;
 		}
+	}
+	if (project && write_project(tmp, project) < 0) {
+		err_sys(err, 0, "cannot record the project directory in %s", tmp);
+		remove_tree(tmp);
+		return -1;
 	}
 	if (rename(tmp, dir) < 0) {
 		err_sys(err, 0, "cannot create %s", dir);
@@ -156,8 +159,8 @@ static int make_parent_dirs(const struct drop_paths *p, struct drop_err *err)
 	return 0;
 }
 
-int env_create(const struct drop_paths *p, const char *id, bool mount_cwd, char **config_path,
-	       char **wrote_base, struct drop_err *err)
+int env_create(const struct drop_paths *p, const char *id, bool mount_cwd, const char *project,
+	       char **config_path, char **wrote_base, struct drop_err *err)
 {
 	autofree char *cfg = paths_env_config(p, id);
 	autofree char *text = NULL;
@@ -175,7 +178,7 @@ int env_create(const struct drop_paths *p, const char *id, bool mount_cwd, char 
 		return -1;
 	if (ensure_base_config(p, &base_written, err) < 0)
 		return -1;
-	if (create_data_dir(p, id, err) < 0 || write_new_file(cfg, text, err) < 0) {
+	if (create_data_dir(p, id, project, err) < 0 || write_new_file(cfg, text, err) < 0) {
 		autofree char *dir = paths_env_dir(p, id);
 		if (dir && !path_exists(cfg))
 			remove_tree(dir);
@@ -242,4 +245,103 @@ int env_list(const struct drop_paths *p, char ***ids, struct drop_err *err)
 		return err_sys(err, 0, "out of memory");
 	qsort(*ids, n, sizeof(char *), cmp_str);
 	return 0;
+}
+
+char *env_project(const struct drop_paths *p, const char *id)
+{
+	autofree char *dir = paths_env_dir(p, id);
+	autoclose int dfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	autoclose int fd = dfd < 0 ? -1 : openat(dfd, ENV_PROJECT_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char buf[PATH_MAX + 1];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return strlen(buf) == (size_t)n ? strdup(buf) : NULL;
+}
+
+/* Which environment holds dir: the one recorded for it, else a legacy one by its derived id. */
+static int env_of_dir(const struct drop_paths *p, const char *id, const char *dir)
+{
+	autofree char *project = NULL;
+
+	if (!env_exists(p, id))
+		return 0;       /* free */
+	project = env_project(p, id);
+	if (!project || !strcmp(project, dir))
+		return 1;       /* this directory's (or an environment of an earlier version) */
+	return -1;              /* another project's */
+}
+
+int env_id_for_init(const struct drop_paths *p, char **id, struct drop_err *err)
+{
+	autofree char *derived = NULL;
+
+	*id = NULL;
+	if (!p->cwd)
+		return err_set(err, 0, "cannot determine the current directory; give an ENV_ID");
+	derived = env_id_from_path(p->cwd);
+	if (!derived)
+		return err_set(err, 0, "cannot derive an environment id from '%s'; give an ENV_ID", p->cwd);
+	if (env_of_dir(p, derived, p->cwd) >= 0) {
+		*id = steal_ptr(&derived);
+		return 0;
+	}
+	for (int n = 2; n < 1000; n++) {
+		if (asprintf(id, "%s-%d", derived, n) < 0) {
+			*id = NULL;
+			return err_sys(err, 0, "out of memory");
+		}
+		if (env_of_dir(p, *id, p->cwd) >= 0)
+			return 0;
+		free(*id);
+		*id = NULL;
+	}
+	return err_set(err, 0, "no free environment id for '%s'; give an ENV_ID", p->cwd);
+}
+
+/*
+ * Whether the project directory holds the cwd. One made in the home
+ * directory or above it mounts nothing and is no project: it holds only its
+ * own directory, or every run under $HOME would silently land in it.
+ */
+static bool holds(const struct drop_paths *p, const char *project)
+{
+	if (path_is_under(p->home, project))
+		return !strcmp(p->cwd, project);
+	return path_is_under(p->cwd, project);
+}
+
+int env_id_for_cwd(const struct drop_paths *p, char **id, struct drop_err *err)
+{
+	autostrv char **ids = NULL;
+	autofree char *best_dir = NULL;
+	const char *best = NULL;
+
+	*id = NULL;
+	if (!p->cwd)
+		return err_set(err, 0, "cannot determine the current directory; use -e ID");
+	if (env_list(p, &ids, err) < 0)
+		return -1;
+	for (size_t i = 0; ids[i]; i++) {
+		autofree char *project = env_project(p, ids[i]);
+
+		/* The nearest ancestor wins; among equals, the first id in sorted order. */
+		if (project && holds(p, project) && (!best_dir || strlen(project) > strlen(best_dir))) {
+			free(best_dir);
+			best_dir = steal_ptr(&project);
+			best = ids[i];
+		}
+	}
+	if (best) {
+		*id = strdup(best);
+		return *id ? 0 : err_sys(err, 0, "out of memory");
+	}
+	/* None: an environment of an earlier version by its derived id, else the id init would create. */
+	return env_id_for_init(p, id, err);
 }
