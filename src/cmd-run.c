@@ -20,6 +20,7 @@
 #include "parent.h"
 #include "plan.h"
 #include "report.h"
+#include "sys.h"
 #include "util.h"
 
 extern char **environ;
@@ -187,7 +188,7 @@ static int resolve_env_id(struct cmd_ctx *ctx, struct run_opts *o, char **id, st
 		*id = strdup(o->env_id);
 		return *id ? 0 : err_sys(err, DROP_ESETUP, "out of memory");
 	}
-	if (env_id_default(&ctx->paths, id, err) < 0) {
+	if (env_id_for_cwd(&ctx->paths, id, err) < 0) {
 		err->status = DROP_ESETUP;
 		return -1;
 	}
@@ -458,10 +459,53 @@ static char *program_profile(struct cmd_ctx *ctx, const char *program, struct dr
 	return strdup("default");
 }
 
+/* Where PROGRAM stands after the run options that may precede it (SPEC 2.3); -1 on a bad option. */
+static int program_index(int argc, char **argv, struct drop_err *err)
+{
+	struct option opts[N_OWN + CFG_KEY_COUNT + 1];
+	char shorts[3 * CFG_KEY_COUNT + 32];
+	autofree char **args = calloc((size_t)argc + 2, sizeof(char *));
+	int c;
+
+	if (!args)
+		return err_sys(err, DROP_USAGE, "out of memory");
+	args[0] = (char *)"drop";
+	memcpy(args + 1, argv, (size_t)argc * sizeof(char *));
+	build_options(opts, shorts, sizeof(shorts));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc + 1, args, shorts, opts, NULL)) != -1) {
+		if (c == ':')
+			return err_set(err, DROP_USAGE, "option '%s' needs a value; see 'drop --help'", args[optind - 1]);
+		if (c == '?')
+			return err_set(err, DROP_USAGE, "unknown option '%s'; see 'drop --help'", args[optind - 1]);
+	}
+	if (optind > argc || !strcmp(args[optind - 1], "--"))
+		return err_set(err, DROP_USAGE, "no PROGRAM after the options; see 'drop --help'");
+	return optind - 1;
+}
+
+/* SPEC 2.3: PROGRAM is a profile's name or a program on the host's PATH; nothing is created otherwise. */
+static int check_program(struct cmd_ctx *ctx, const char *program, const char *name, struct drop_err *err)
+{
+	autofree char *profile = profile_find(&ctx->paths, name);
+	autofree char *found = NULL;
+	const char *near;
+
+	if (profile)
+		return 0;
+	if (strchr(program, '/') ? access(program, X_OK) == 0 : !!(found = sys_find_in_path(getenv("PATH"), program)))
+		return 0;
+	near = cmd_closest(program, 2);
+	if (near)
+		return err_set(err, DROP_ENOENT, "%s: command not found (did you mean 'drop %s'?)", program, near);
+	return err_set(err, DROP_ENOENT, "%s: command not found", program);
+}
+
 int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
 {
-	const char *slash = strrchr(argv[0], '/');
-	const char *id = slash ? slash + 1 : argv[0];
+	int first = argv[0][0] == '-' ? program_index(argc, argv, err) : 0;
+	const char *slash, *id;
 	autofree char *profile = NULL;
 	autofree char *config = NULL;
 	autofree char *base = NULL;
@@ -470,14 +514,20 @@ int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err
 	int n = 0;
 	int status;
 
+	if (first < 0)
+		return err->status;
+	slash = strrchr(argv[first], '/');
+	id = slash ? slash + 1 : argv[first];
 	if (!env_id_is_valid(id))
 		return err_set(err, DROP_ESETUP, "invalid environment id '%s'", id), DROP_ESETUP;
+	if (check_program(ctx, argv[first], id, err) < 0)
+		return err->status;
 	profile = program_profile(ctx, id, err);
 	if (!profile)
 		return DROP_ESETUP;
 	if (!env_exists(&ctx->paths, id)) {
 		/* As `drop init --no-cwd ID`: an app's environment never mounts the cwd. */
-		if (env_create(&ctx->paths, id, false, &config, &base, err) < 0)
+		if (env_create(&ctx->paths, id, false, NULL, &config, &base, err) < 0)
 			return DROP_ESETUP;
 		created = true;
 		log_at(ctx->verbosity, V_VERBOSE, "created environment %s (config %s)", id, config);
@@ -490,12 +540,14 @@ int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err
 	run_argv[n++] = (char *)id;
 	run_argv[n++] = "-p";
 	run_argv[n++] = profile;
+	for (int i = 0; i < first; i++)
+		run_argv[n++] = argv[i];
 	run_argv[n++] = "--";
-	for (int i = 0; i < argc; i++)
+	for (int i = first; i < argc; i++)
 		run_argv[n++] = argv[i];
 	status = cmd_run(ctx, n, run_argv, err);
-	/* A first use that failed before the program started leaves nothing behind. */
-	if (created && err->msg[0] && status == DROP_ESETUP) {
+	/* A first use that failed before the program started (125, 126, 127) leaves nothing behind. */
+	if (created && err->msg[0] && (status == DROP_ESETUP || status == DROP_ENOEXEC || status == DROP_ENOENT)) {
 		struct drop_err ignored = { 0 };
 		env_remove(&ctx->paths, id, &ignored);
 	}

@@ -2,6 +2,7 @@
 #ifndef DROP_CMD_H
 #define DROP_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -34,6 +35,8 @@ struct cmd_entry {
 
 /* The entry named name, or NULL (then the word is a PROGRAM for drop run). */
 const struct cmd_entry *cmd_find(const char *name);
+/* The subcommand name within max_edits edits of word, for "did you mean"; NULL if none. */
+const char *cmd_closest(const char *word, size_t max_edits);
 /* Every entry's usage line, indented, for drop --help. */
 void cmd_print_usages(FILE *out);
 /* Run e with argv[0] its name: -h and the argument count checked first unless it parses its own options. */

@@ -38,9 +38,7 @@ static int parse_global(int argc, char **argv, struct cmd_ctx *ctx, int *status)
 			*status = DROP_OK;
 			return -1;
 		} else {
-			log_msg("unknown option '%s'; see 'drop --help'", a);
-			*status = DROP_USAGE;
-			return -1;
+			break; /* run options before PROGRAM (SPEC 2.3) */
 		}
 	}
 	if (i >= argc) {

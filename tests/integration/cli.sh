@@ -12,7 +12,7 @@ assert_drop 0 --version
 assert_match "$OUT" '^drop [0-9]+\.[0-9]+' "--version prints 'drop VERSION'"
 
 assert_drop 2 ls extra
-assert_error "usage: drop ls" "drop ls with an argument prints 'usage: drop ls'"
+assert_error "usage: drop ls [-l]" "drop ls with an argument prints 'usage: drop ls [-l]'"
 assert_drop 2 init a b
 assert_drop 2 init --bogus
 assert_drop 2 rm
@@ -234,6 +234,67 @@ check "XDG: base.ini written in \$XDG_CONFIG_HOME/drop" test -f "$WORK/xc/drop/b
 DROP_HOME=$WORK/dh2 XDG_CONFIG_HOME=$WORK/xc XDG_DATA_HOME=$WORK/xd assert_drop 0 init both
 check "DROP_HOME wins over XDG_*" test -f "$WORK/dh2/config/both.ini"
 check_not "DROP_HOME wins over XDG_CONFIG_HOME" test -e "$WORK/xc/drop/both.ini"
+
+# ---- environments are found from any subdirectory, ids never collide (SPEC 2.1)
+
+mkdir -p "$HOME/src/a-b/c" "$HOME/src/a/b-c/deep/er" "$HOME/src/plain"
+cd "$HOME/src/a-b/c" || exit 1
+want=$(derive "$PWD")
+assert_drop 0 init
+cd "$HOME/src/a/b-c" || exit 1
+assert_drop 0 init
+assert_contains "$ERR" "config at $CONFIG_DIR/$want-2.ini" "a derived id taken by another project directory: init takes ID-2"
+assert_contains "$ERR" "The id $want belongs to $HOME/src/a-b/c; this environment is $want-2" "... and says which id it chose"
+cd "$HOME/src/a/b-c/deep/er" || exit 1
+run_drop run -- sh -c 'echo "$DROP_ENV"; pwd'
+assert_eq "$want-2
+$PWD" "$OUT" "run from a subdirectory uses the nearest project's environment, cwd kept"
+cd "$HOME/src/a-b/c" || exit 1
+run_drop run -- sh -c 'echo "$DROP_ENV"'
+assert_eq "$want" "$OUT" "... and the other project keeps its own"
+cd "$HOME/src/a/b-c" || exit 1
+assert_drop 1 init
+assert_contains "$ERR" "environment $want-2 already exists" "a second init in the same project finds its environment"
+run_drop ls -l
+assert_eq "ENV PROJECT PROFILE-OR-CONFIG" "$(printf '%s\n' "$OUT" | head -n 1 | tr -s ' ')" "ls -l: header"
+assert_match "$OUT" "^$want +$HOME/src/a-b/c +$CONFIG_DIR/$want.ini$" "ls -l: the project directory of each environment"
+assert_match "$OUT" "^$want-2 +$HOME/src/a/b-c +" "ls -l: ... of the ID-2 one too"
+assert_drop 2 ls -x
+cd "$HOME/src/plain" || exit 1
+want=$(derive "$PWD")
+assert_drop 125 run true
+assert_error "environment \"$want\" doesn't exist, run 'drop init $want' to create it" \
+	"no environment for the cwd: the message names the id init would create"
+# an environment of an earlier version (no recorded project) is found by its derived id
+assert_drop 0 init
+rm -f "$DATA_DIR/envs/$want/project"
+run_drop run -- sh -c 'echo "$DROP_ENV"'
+assert_eq "$want" "$OUT" "an environment without a recorded project is found by its derived id"
+cd "$PROJ" || exit 1
+
+# ---- drop PROGRAM: typos create nothing (SPEC 2.3)
+
+envs_before=$(ls "$DATA_DIR/envs" | sort)
+assert_drop 127 list
+assert_error "list: command not found (did you mean 'drop ls'?)" "'drop list': 127 with a suggestion"
+assert_drop 127 show-confg
+assert_error "show-confg: command not found (did you mean 'drop show-config'?)" "'drop show-confg': 127 with a suggestion"
+assert_drop 127 no-such-program-here
+assert_error "no-such-program-here: command not found" "an unknown program: 127, no suggestion"
+assert_eq "$envs_before" "$(ls "$DATA_DIR/envs" | sort)" "... and no environment was created"
+check_not "... nor a config" test -e "$CONFIG_DIR/list.ini"
+
+# ---- drop [RUN-OPTIONS] PROGRAM (SPEC 2.3)
+
+mkdir -p "$CONFIG_DIR/profiles"
+printf '[env]\nexpose = PATH\n' >"$CONFIG_DIR/profiles/sh.ini"
+assert_drop 0 -n off --report "$WORK/sh-report.json" sh -c 'ls /sys/class/net'
+assert_eq lo "$OUT" "run options before PROGRAM apply (-n off: only lo)"
+check "... --report too" test -s "$WORK/sh-report.json"
+assert_drop 2 --no-such-option sh
+assert_error "unknown option '--no-such-option'; see 'drop --help'" "an unknown option before PROGRAM: usage error"
+assert_drop 2 -n off
+assert_error "no PROGRAM after the options; see 'drop --help'" "options without PROGRAM: usage error"
 
 # ---- show-config: values with their FILE:LINE origins
 
