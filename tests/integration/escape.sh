@@ -69,6 +69,42 @@ env_with() {
 	printf '%s\n' "$2" >>"$CONFIG_DIR/$1.ini"
 }
 
+env_with esc-off "[security]
+seccomp = off" || true
+
+# ---- which compat ABIs this kernel accepts (x86_64: i386 through int 0x80, x32)
+
+# With seccomp = off only the kernel answers: keyctl through an ABI works
+# where the kernel accepts that ABI, and try-syscall says "abi=absent" where
+# the kernel refuses it outright (int 0x80 faults, an x32 call gets ENOSYS).
+# Every test below demands the filter's EPERM on each ABI that the kernel
+# accepts; where it accepts none, the attacks must find it absent too.
+ABI_i386=unknown ABI_x32=unknown
+run_drop run -e esc-off -n off -- "$T" int80-keyctl x32-keyctl
+for abi in i386:int80 x32:x32; do
+	case $(printf '%s\n' "$OUT" | grep -E "^${abi#*:}-keyctl ") in
+	"${abi#*:}-keyctl ok") eval "ABI_${abi%%:*}=accepted" ;;
+	"${abi#*:}-keyctl abi=absent") eval "ABI_${abi%%:*}=absent" ;;
+	*)
+		not_ok "seccomp = off: keyctl through the ${abi%%:*} ABI either works or finds the ABI absent"
+		diag_last
+		;;
+	esac
+done
+diag "this kernel's compat ABIs: i386 (int 0x80) $ABI_i386, x32 $ABI_x32"
+
+# expect_abi ABI WANT NAME DESC: NAME's line of the last run shows WANT where
+# the kernel accepts ABI, and abi=absent where it refuses it.
+expect_abi() {
+	local accepted
+	eval "accepted=\$ABI_$1"
+	if [ "$accepted" = accepted ]; then
+		expect_line "$3 $2" "$4"
+	else
+		expect_line "$3 abi=absent" "$4: this kernel refuses the $1 ABI, so nothing gets through it"
+	fi
+}
+
 STATUS_RE='^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):'
 ZERO_CAPS="CapInh:	0000000000000000
 CapPrm:	0000000000000000
@@ -112,14 +148,19 @@ expect_attacks EPERM " (nested user namespace)" unshare-user clone-newuser
 expect_line "clone3 errno=ENOSYS" "clone3 fails with ENOSYS (libc falls back to clone)"
 expect_attacks EPERM " without a terminal (the filter answers before the tty layer)" tiocsti tioclinux
 expect_line "tiocsti-high errno=EPERM" "TIOCSTI with high bits set in the request is denied too (CVE-2019-10063)"
-expect_attacks EPERM " (i386 ABI via int 0x80)" int80-keyctl int80-mount int80-unshare-user
-expect_attacks EPERM " (x32 ABI)" x32-keyctl x32-unshare-user
+for name in int80-keyctl int80-mount int80-unshare-user; do
+	expect_abi i386 errno=EPERM "$name" "$name fails with EPERM (i386 ABI via int 0x80)"
+done
+for name in x32-keyctl x32-unshare-user; do
+	expect_abi x32 errno=EPERM "$name" "$name fails with EPERM (x32 ABI)"
+done
 expect_line "personality ok" "control: an allowed call (personality query) succeeds"
 
 # shellcheck disable=SC2086
 in_esc -r -- "$T" $DENIED chroot unshare-ns
-expect_attacks EPERM " as root inside (-r)" keyctl mount pivot_root unshare-user clone-newuser int80-mount \
-	x32-keyctl chroot unshare-ns
+expect_attacks EPERM " as root inside (-r)" keyctl mount pivot_root unshare-user clone-newuser chroot unshare-ns
+expect_abi i386 errno=EPERM int80-mount "int80-mount fails with EPERM as root inside (-r)"
+expect_abi x32 errno=EPERM x32-keyctl "x32-keyctl fails with EPERM as root inside (-r)"
 
 # ---- filesystem: read-only places, remount, unmount, chroot/pivot_root back out
 
@@ -356,14 +397,13 @@ fi
 
 # ---- configuration of the filter (and proof that the tests above can fail)
 
-env_with esc-off "[security]
-seccomp = off" || true
 run_drop run -e esc-off -n off -- grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
 assert_eq "NoNewPrivs:	1
 Seccomp:	0" "$OUT" "seccomp = off: no filter (Seccomp 0), no_new_privs still set"
-run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl perf_event_open tiocsti
+run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl x32-keyctl perf_event_open tiocsti
 expect_line "keyctl ok" "seccomp = off: keyctl gets through (the keyring test can fail)"
-expect_line "int80-keyctl ok" "seccomp = off: i386 keyctl gets through (the int 0x80 test can fail)"
+expect_abi i386 ok int80-keyctl "seccomp = off: i386 keyctl gets through (the int 0x80 tests can fail)"
+expect_abi x32 ok x32-keyctl "seccomp = off: x32 keyctl gets through (the x32 tests can fail)"
 expect_line "perf_event_open errno=EFAULT" "seccomp = off: the kernel answers perf_event_open itself"
 expect_line "tiocsti errno=ENOTTY" "seccomp = off: the tty layer answers TIOCSTI itself"
 tty_try esc-off tiocsti
@@ -375,7 +415,8 @@ seccomp_deny = personality" || true
 run_drop run -e esc-allow -n off -- sh -c "grep '^Seccomp:' /proc/self/status; $T keyctl add_key int80-keyctl x32-keyctl mount personality"
 expect_line "Seccomp:	2" "seccomp_allow: the filter is still on"
 expect_line "keyctl ok" "seccomp_allow = keyctl lifts keyctl"
-expect_line "int80-keyctl ok" "... on the i386 ABI too"
+expect_abi i386 ok int80-keyctl "... on the i386 ABI too"
+expect_abi x32 ok x32-keyctl "... on the x32 ABI too"
 expect_line "add_key errno=EPERM" "... and nothing else: add_key is still denied"
 expect_line "mount errno=EPERM" "... mount is still denied"
 expect_line "personality errno=EPERM" "seccomp_deny = personality denies it (EPERM)"
@@ -385,13 +426,12 @@ userns = yes" || true
 run_drop run -e esc-userns -n off -- unshare -Ur id -u
 assert_status 0 "userns = yes: unshare -Ur works inside"
 assert_eq 0 "$OUT" "userns = yes: ... and is root in the nested namespace"
-# unshare-user last: once it succeeds, the helper is in a namespace where its uid is unmapped.
 run_drop run -e esc-userns -n off -- "$T" clone-newuser clone3 keyctl int80-keyctl unshare-user
 expect_line "unshare-user ok" "userns = yes: unshare(CLONE_NEWUSER) is allowed"
 expect_line "clone-newuser ok" "userns = yes: clone(CLONE_NEWUSER) is allowed"
 expect_line "clone3 ok" "userns = yes: clone3 is allowed"
 expect_line "keyctl errno=EPERM" "userns = yes: the rest of the filter stays (keyctl)"
-expect_line "int80-keyctl errno=EPERM" "userns = yes: the rest of the filter stays (i386 keyctl)"
+expect_abi i386 errno=EPERM int80-keyctl "userns = yes: the rest of the filter stays (i386 keyctl)"
 run_drop run -e esc-userns -n off -- unshare -Urpf --mount-proc sh -c 'echo $$'
 assert_eq 1 "$OUT" "userns = yes: a nested pid namespace with its own /proc works (unshare -Urpf --mount-proc)"
 run_drop run -e esc-userns -n off -- grep -E "$STATUS_RE" /proc/self/status
