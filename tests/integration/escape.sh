@@ -218,6 +218,54 @@ for mode in user root; do
 	expect_count 2 '^open-dir errno=EACCES$' "$mode: /proc/1/root and /proc/1/cwd cannot be opened"
 done
 
+# ---- drop enter: the process it starts cannot be reached before it execs
+
+# A racer inside an instance spins on pidfd_open of the next pid and, while
+# that process lives, tries to take its fds (pidfd_getfd) and read its
+# memory (process_vm_readv). Here the filter allows both calls, so that only
+# the processes' non-dumpability is measured.
+RACER=$PROJ/pid-racer
+cp "$DROP_BUILDDIR/tests/helpers/pid-racer" "$RACER"
+env_with esc-race "[security]
+seccomp_allow = process_vm_readv
+seccomp_allow = pidfd_getfd" || true
+run_drop run -e esc-race -n off -- "$RACER" self
+expect_line "pidfd_getfd ok" "control: with these calls allowed, a process takes the fds of a dumpable child of its own"
+expect_line "process_vm_readv ok" "control: ... and reads its memory"
+
+race_up() { grep -qx racing "$WORK/racer.out" 2>/dev/null; }
+# race_enters N CMD...: N drop enters running CMD into a racing instance; the racer's report is in $OUT.
+race_enters() {
+	local n=$1 racer i
+	shift
+	rm -f "$WORK/racer.out" "$DATA_DIR/envs/esc-race/home/racer-stop"
+	bg_start sh -c 'out=$1; shift; exec "$@" >"$out" 2>&1' _ "$WORK/racer.out" \
+		"$DROP" run -e esc-race -n off -- "$RACER" race 25 "$HOME/racer-stop"
+	racer=$BG_PID
+	wait_for 10 race_up || diag "the racer did not start"
+	for i in $(seq "$n"); do
+		"$DROP" enter -e esc-race -- "$@" >/dev/null 2>&1 || diag "drop enter $i failed"
+	done
+	touch "$DATA_DIR/envs/esc-race/home/racer-stop"
+	wait "$racer"
+	OUT=$(cat "$WORK/racer.out")
+	LAST_CMD="drop run -- pid-racer race, $n x drop enter -- $*"
+	diag "racer: $(tail -n 1 "$WORK/racer.out")"
+}
+# Control: a command that lives a while after its exec is dumpable then (a
+# readable binary, the user's own process): the racer gets it.
+race_enters 3 sleep 0.3
+assert_match "$OUT" '^seen=[1-9][0-9]* getfd=[1-9][0-9]* readv=[1-9]' \
+	"control: the racer catches entered processes and attacks a dumpable one with success"
+# The attack: an execute-only copy of true stays non-dumpable after its exec
+# (the kernel will not let anyone read an unreadable program), so whatever
+# the racer gets, it got from drop's own code before the exec.
+cp /bin/true "$PROJ/xtrue"
+chmod 111 "$PROJ/xtrue"
+race_enters 30 "$PROJ/xtrue"
+assert_match "$OUT" '^seen=([1-9][0-9]) getfd=0 readv=0$' \
+	"30 drop enters: the racer saw them and took no fd and read no memory of any"
+
 # ---- kernel interfaces that are not namespaced
 
 if [ -r /proc/keys ]; then
