@@ -20,9 +20,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <termios.h>
 #include <time.h>
@@ -54,12 +56,21 @@
 #define I386_MOUNT 21
 #define I386_KEYCTL 288
 #define I386_UNSHARE 310
+#define I386_PERSONALITY 136
 /* x86_64 numbers of the calls tried through the x32 ABI (same table, marker bit added). */
 #define X86_64_KEYCTL 250
 #define X86_64_UNSHARE 272
+#define X86_64_PERSONALITY 135
 /* Newer than some libcs' headers: the same number on every ABI. */
 #define NR_OPEN_TREE_ATTR 467
 #define NR_CLONE3 435
+#define NR_PIDFD_OPEN 434
+#define NR_PIDFD_GETFD 438
+#define NR_IO_URING_SETUP 425
+#define NR_IO_URING_ENTER 426
+#define NR_IO_URING_REGISTER 427
+/* A persona outside the standard ones: no address space randomisation. */
+#define PERSONA_ODD 0x0040000L
 
 /* The system call ABI an attack goes through. */
 enum abi { ABI_NATIVE, ABI_I386, ABI_X32, ABI_COUNT };
@@ -277,6 +288,12 @@ static long a_int80_mount(char **a)
 	return int80(I386_MOUNT, 0, 0, 0);
 }
 
+static long a_int80_personality(char **a)
+{
+	(void)a;
+	return int80(I386_PERSONALITY, PERSONA_ODD, 0, 0);
+}
+
 static long a_int80_unshare_user(char **a)
 {
 	(void)a;
@@ -305,6 +322,12 @@ static long a_x32_keyctl(char **a)
 {
 	(void)a;
 	return syscall(X32_BIT | X86_64_KEYCTL, KEYCTL_GET_KEYRING_ID_, KEY_SPEC_SESSION_KEYRING_, 0);
+}
+
+static long a_x32_personality(char **a)
+{
+	(void)a;
+	return syscall(X32_BIT | X86_64_PERSONALITY, PERSONA_ODD);
 }
 
 static long a_x32_unshare_user(char **a)
@@ -336,6 +359,95 @@ static long a_personality(char **a)
 {
 	(void)a;
 	return personality(0xffffffffu);
+}
+
+/* personality(HEX): the standard ones are allowed, the rest denied. */
+static long a_personality_set(char **a)
+{
+	char *end;
+	unsigned long persona = strtoul(a[0], &end, 16);
+
+	if (*end || end == a[0]) {
+		errno = EINVAL;
+		return -1;
+	}
+	return syscall(SYS_personality, persona);
+}
+
+/* Our own memory, through the calls that read and write another process's: they succeed unless filtered. */
+static long a_process_vm_readv(char **a)
+{
+	char from[8] = "drop", to[8];
+	struct iovec local = { to, sizeof(to) }, remote = { from, sizeof(from) };
+
+	(void)a;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+}
+
+static long a_process_vm_writev(char **a)
+{
+	char from[8] = "drop", to[8];
+	struct iovec local = { from, sizeof(from) }, remote = { to, sizeof(to) };
+
+	(void)a;
+	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+}
+
+/* Our own stdin, through the call that takes another process's fds. */
+static long a_pidfd_getfd(char **a)
+{
+	int pidfd = (int)syscall(NR_PIDFD_OPEN, getpid(), 0);
+	long rc;
+
+	(void)a;
+	if (pidfd < 0)
+		return -1;
+	rc = syscall(NR_PIDFD_GETFD, pidfd, 0, 0);
+	if (rc >= 0)
+		close((int)rc);
+	close(pidfd);
+	return rc;
+}
+
+static long ring_setup(void)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return syscall(NR_IO_URING_SETUP, 4, &p);
+}
+
+static long a_io_uring_setup(char **a)
+{
+	long fd = ring_setup();
+
+	(void)a;
+	if (fd >= 0)
+		close((int)fd);
+	return fd;
+}
+
+/* On a ring where one can be made, else on fd -1 (EBADF from the kernel, EPERM from a filter). */
+static long a_io_uring_enter(char **a)
+{
+	long fd = ring_setup();
+	long rc = syscall(NR_IO_URING_ENTER, fd, 0, 0, 0, NULL, 0);
+
+	(void)a;
+	if (fd >= 0)
+		close((int)fd);
+	return rc;
+}
+
+static long a_io_uring_register(char **a)
+{
+	long fd = ring_setup();
+	long rc = syscall(NR_IO_URING_REGISTER, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+
+	(void)a;
+	if (fd >= 0)
+		close((int)fd);
+	return rc;
 }
 
 /* Clearing securebits needs CAP_SETPCAP and unlocked bits: both must be missing. */
@@ -513,13 +625,22 @@ static const struct attack attacks[] = {
 	{ "int80-keyctl", 0, "", a_int80_keyctl, ABI_I386 },
 	{ "int80-mount", 0, "", a_int80_mount, ABI_I386 },
 	{ "int80-unshare-user", 0, "", a_int80_unshare_user, ABI_I386 },
+	{ "int80-personality", 0, "", a_int80_personality, ABI_I386 },
 	{ "x32-keyctl", 0, "", a_x32_keyctl, ABI_X32 },
 	{ "x32-unshare-user", 0, "", a_x32_unshare_user, ABI_X32 },
+	{ "x32-personality", 0, "", a_x32_personality, ABI_X32 },
 #endif
 	{ "bpf", 0, "", a_bpf, ABI_NATIVE },
 	{ "perf_event_open", 0, "", a_perf_event_open, ABI_NATIVE },
 	{ "userfaultfd", 0, "", a_userfaultfd, ABI_NATIVE },
 	{ "personality", 0, "", a_personality, ABI_NATIVE },
+	{ "personality-set", 1, "HEX", a_personality_set, ABI_NATIVE },
+	{ "process_vm_readv", 0, "", a_process_vm_readv, ABI_NATIVE },
+	{ "process_vm_writev", 0, "", a_process_vm_writev, ABI_NATIVE },
+	{ "pidfd_getfd", 0, "", a_pidfd_getfd, ABI_NATIVE },
+	{ "io_uring_setup", 0, "", a_io_uring_setup, ABI_NATIVE },
+	{ "io_uring_enter", 0, "", a_io_uring_enter, ABI_NATIVE },
+	{ "io_uring_register", 0, "", a_io_uring_register, ABI_NATIVE },
 	{ "set-securebits", 0, "", a_set_securebits, ABI_NATIVE },
 	{ "ptrace-attach", 1, "PID", a_ptrace_attach, ABI_NATIVE },
 	{ "ptrace-parent", 0, "", a_ptrace_parent, ABI_NATIVE },

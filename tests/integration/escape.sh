@@ -156,6 +156,19 @@ for name in x32-keyctl x32-unshare-user; do
 done
 expect_line "personality ok" "control: an allowed call (personality query) succeeds"
 
+# Reaching into other processes, io_uring (its operations bypass the filter), odd personas.
+in_esc -- "$T" process_vm_readv process_vm_writev pidfd_getfd io_uring_setup io_uring_enter io_uring_register \
+	int80-personality x32-personality
+expect_attacks EPERM " (another process's memory and fds)" process_vm_readv process_vm_writev pidfd_getfd
+expect_attacks EPERM " (io_uring)" io_uring_setup io_uring_enter io_uring_register
+expect_abi i386 errno=EPERM int80-personality "personality(ADDR_NO_RANDOMIZE) fails with EPERM (i386 ABI)"
+expect_abi x32 errno=EPERM x32-personality "personality(ADDR_NO_RANDOMIZE) fails with EPERM (x32 ABI)"
+in_esc -- "$T" personality-set 40000 personality-set 1 personality-set 400008
+expect_count 3 '^personality-set errno=EPERM$' "personality: ADDR_NO_RANDOMIZE, 1 and PER_LINUX32|ADDR_NO_RANDOMIZE fail with EPERM"
+in_esc -- "$T" personality-set 0 personality-set 8 personality-set 20000 personality-set 20008 personality-set 100000008
+expect_count 5 '^personality-set ok$' \
+	"personality: PER_LINUX, PER_LINUX32, UNAME26 and both together work (the low 32 bits are compared)"
+
 # shellcheck disable=SC2086
 in_esc -r -- "$T" $DENIED chroot unshare-ns
 expect_attacks EPERM " as root inside (-r)" keyctl mount pivot_root unshare-user clone-newuser chroot unshare-ns
@@ -448,7 +461,19 @@ fi
 run_drop run -e esc-off -n off -- grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
 assert_eq "NoNewPrivs:	1
 Seccomp:	0" "$OUT" "seccomp = off: no filter (Seccomp 0), no_new_privs still set"
-run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl x32-keyctl perf_event_open tiocsti
+run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl x32-keyctl perf_event_open tiocsti process_vm_readv \
+	process_vm_writev pidfd_getfd io_uring_setup io_uring_enter io_uring_register personality-set 40000
+for name in process_vm_readv process_vm_writev pidfd_getfd personality-set; do
+	expect_line "$name ok" "seccomp = off: $name works (its test can fail)"
+done
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 0 ]; then
+	expect_line "io_uring_setup ok" "seccomp = off: io_uring_setup works (its test can fail)"
+	expect_line "io_uring_enter ok" "seccomp = off: io_uring_enter works (its test can fail)"
+	expect_line "io_uring_register errno=ENXIO" "seccomp = off: the kernel answers io_uring_register itself"
+else
+	expect_count 3 '^io_uring_(setup|enter|register) errno=EPERM$' \
+		"seccomp = off: kernel.io_uring_disabled refuses io_uring here too"
+fi
 expect_line "keyctl ok" "seccomp = off: keyctl gets through (the keyring test can fail)"
 expect_abi i386 ok int80-keyctl "seccomp = off: i386 keyctl gets through (the int 0x80 tests can fail)"
 expect_abi x32 ok x32-keyctl "seccomp = off: x32 keyctl gets through (the x32 tests can fail)"
@@ -468,6 +493,14 @@ expect_abi x32 ok x32-keyctl "... on the x32 ABI too"
 expect_line "add_key errno=EPERM" "... and nothing else: add_key is still denied"
 expect_line "mount errno=EPERM" "... mount is still denied"
 expect_line "personality errno=EPERM" "seccomp_deny = personality denies it (EPERM)"
+
+env_with esc-allow2 "[security]
+seccomp_allow = personality
+seccomp_allow = pidfd_getfd" || true
+run_drop run -e esc-allow2 -n off -- "$T" personality-set 40000 pidfd_getfd process_vm_readv io_uring_setup
+expect_line "personality-set ok" "seccomp_allow = personality lifts the persona check"
+expect_line "pidfd_getfd ok" "seccomp_allow = pidfd_getfd lifts it"
+expect_attacks EPERM " still (not in seccomp_allow)" process_vm_readv io_uring_setup
 
 env_with esc-userns "[security]
 userns = yes" || true
