@@ -259,6 +259,16 @@ static int join_namespaces(const int *ns_fds, int n, struct drop_err *err)
  * drop enter. This process joins the namespaces; joining a pid namespace only
  * affects children, so the program runs in a child, and this process stays
  * outside the pid namespace as its supervisor, the way pid 1 is for drop run.
+ *
+ * The program's process is in the sandbox's pid namespace from its fork on,
+ * where any sandbox process can pidfd_open it, while it still runs drop's
+ * code and holds the socket to the parent. So it is non-dumpable from birth:
+ * fork copies the flag, and nothing before its exec resets it (setns into a
+ * user namespace we own and dropping capabilities only shrink the
+ * credentials; the exec of the program makes it dumpable again). Its memory
+ * was made outside, so a non-dumpable process is reachable only with
+ * CAP_SYS_PTRACE in the host's user namespace: not by ptrace,
+ * process_vm_readv/writev, pidfd_getfd or /proc/PID from inside.
  */
 void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 {
@@ -267,6 +277,7 @@ void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 	sigset_t old;
 	pid_t program;
 
+	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setsid();
 	if (join_namespaces(ns_fds, n_ns, &err) < 0)
@@ -285,7 +296,6 @@ void child_join_main(const struct child_args *args, const int *ns_fds, int n_ns)
 			fail_setup(&c, &err);
 		run_program(&c);
 	}
-	prctl(PR_SET_DUMPABLE, 0);
 	close_inherited_stdio(&c);
 	close(args->sock);
 	caps_drop_all(&err);
@@ -318,7 +328,10 @@ void child_main(const struct child_args *args)
 		fail_setup(&c, &err);
 	c.filters = helper.filters;
 	/* Only now: the parent wrote our id maps and pasta joined our namespaces
-	 * through /proc/PID, which a non-dumpable process refuses. From here on
+	 * through /proc/PID, which a non-dumpable process refuses. Until now no
+	 * other process exists in our new pid namespace (and drop enter needs a
+	 * child of ours to join it), so nothing in the sandbox could name us;
+	 * the program's process shares this mm until its exec. From here on
 	 * nothing in the sandbox can open /proc/1/exe or ptrace pid 1. */
 	prctl(PR_SET_DUMPABLE, 0);
 	init_block_signals(&old);

@@ -21,6 +21,7 @@ enum match {
 	ANY_CALL,         /* every call */
 	NEWUSER_ARG0,     /* arg0 has CLONE_NEWUSER (clone, unshare) */
 	IOCTL_REQUEST,    /* ioctl whose request's low 32 bits equal .arg (CVE-2019-10063) */
+	ODD_PERSONA,      /* personality with a persona other than the standard ones (hand-written BPF) */
 };
 
 struct deny_rule {
@@ -78,7 +79,17 @@ static const struct deny_rule policy[] = {
 	{ "clone3", -1, ENOSYS, ANY_CALL, 0, true, "flags unreadable by seccomp; libc falls back to clone" },
 	{ "ioctl", -1, EPERM, IOCTL_REQUEST, TIOCSTI, false, "TIOCSTI: typing into the terminal" },
 	{ "ioctl", -1, EPERM, IOCTL_REQUEST, TIOCLINUX, false, "TIOCLINUX: console selection injection" },
+	DENY("process_vm_readv", "reading another process's memory"),
+	DENY("process_vm_writev", "writing another process's memory"),
+	{ "pidfd_getfd", 438, EPERM, ANY_CALL, 0, false, "taking another process's fds" },
+	{ "io_uring_setup", 425, EPERM, ANY_CALL, 0, false, "io_uring: kernel attack surface, bypasses the filter" },
+	{ "io_uring_enter", 426, EPERM, ANY_CALL, 0, false, "io_uring" },
+	{ "io_uring_register", 427, EPERM, ANY_CALL, 0, false, "io_uring" },
+	{ "personality", -1, EPERM, ODD_PERSONA, 0, false, "all but the queries, PER_LINUX, PER_LINUX32 (+UNAME26)" },
 };
+
+/* The personas personality may set or query (as Docker's profile): the rest turn off ASLR and the like. */
+static const uint32_t standard_personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
 static bool name_in(const char *name, int nr, char *const *list)
 {
@@ -125,8 +136,10 @@ static int add_policy(scmp_filter_ctx ctx, const struct drop_setup *s, struct dr
 		int nr = seccomp_syscall_resolve_name(r->name);
 		int rc;
 
-		/* Calls the installed libseccomp cannot name go into the numbered prefix. */
-		if (nr == __NR_SCMP_ERROR || !rule_applies(r, nr, s))
+		/* Calls the installed libseccomp cannot name, and the persona check
+		 * (one rule cannot compare an argument with several values), go into
+		 * the hand-written prefix. */
+		if (nr == __NR_SCMP_ERROR || r->match == ODD_PERSONA || !rule_applies(r, nr, s))
 			continue;
 		rc = add_rule(ctx, r, nr);
 		if (rc < 0) {
@@ -158,17 +171,19 @@ static int add_user_denies(scmp_filter_ctx ctx, const struct drop_setup *s, stru
 }
 
 /* Every ABI the kernel accepts must be filtered, or a 32-bit call would bypass the policy. */
+#if defined(__x86_64__)
+static const uint32_t extra_arches[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
+#elif defined(__aarch64__)
+static const uint32_t extra_arches[] = { SCMP_ARCH_ARM };
+#else
+static const uint32_t extra_arches[] = { 0 };
+#endif
+#define N_EXTRA_ARCHES (sizeof(extra_arches) / sizeof(extra_arches[0]))
+
 static int add_arches(scmp_filter_ctx ctx)
 {
-#if defined(__x86_64__)
-	static const uint32_t extra[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
-#elif defined(__aarch64__)
-	static const uint32_t extra[] = { SCMP_ARCH_ARM };
-#else
-	static const uint32_t extra[] = { 0 };
-#endif
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
-		int rc = extra[i] ? seccomp_arch_add(ctx, extra[i]) : 0;
+	for (size_t i = 0; i < N_EXTRA_ARCHES; i++) {
+		int rc = extra_arches[i] ? seccomp_arch_add(ctx, extra_arches[i]) : 0;
 		if (rc < 0 && rc != -EEXIST)
 			return rc;
 	}
@@ -255,7 +270,71 @@ int seccomp_load_blob(const uint8_t *data, size_t len, struct drop_err *err)
  */
 #define X32_BIT 0x40000000u
 #define MAX_NUMBERED 8
-#define MAX_PREFIX (1 + 4 * MAX_NUMBERED)
+#define MAX_ARCHES 3
+#define N_PERSONAS (sizeof(standard_personas) / sizeof(standard_personas[0]))
+#define MAX_PERSONA (4 * MAX_ARCHES + 1 + 1 + N_PERSONAS + 1)
+#define MAX_PREFIX (1 + 4 * MAX_NUMBERED + MAX_PERSONA)
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG0_LOW offsetof(struct seccomp_data, args[0])
+#else
+#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + 4)
+#endif
+
+/* The audit arch the kernel reports for a libseccomp arch: x32 calls come as x86_64 with the marker bit. */
+static uint32_t kernel_arch(uint32_t arch)
+{
+	return arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+}
+
+/*
+ * personality on every ABI of the filter, its number looked up per ABI:
+ * the standard personas (compared on the low 32 bits, as the kernel reads
+ * them) go on to the rest of the filter, any other gets EPERM.
+ *
+ *   for each ABI:  ld arch; jeq ARCH ? next : skip 2; ld nr; jeq NR ? check : next
+ *                  ja end
+ *   check:         ld args[0] low; jeq P1 ? end : next; ...; ret ERRNO
+ *   end:
+ */
+static size_t persona_prefix(const struct drop_setup *s, struct sock_filter *prog)
+{
+	const struct deny_rule *r = NULL;
+	uint32_t arch[MAX_ARCHES], nr[MAX_ARCHES];
+	size_t n = 0, len = 0, check;
+
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++)
+		if (policy[i].match == ODD_PERSONA)
+			r = &policy[i];
+	if (!r || !rule_applies(r, resolve(r->name, -1), s))
+		return 0;
+	for (size_t i = 0; i <= N_EXTRA_ARCHES && n < MAX_ARCHES; i++) {
+		uint32_t a = i == 0 ? seccomp_arch_native() : extra_arches[i - 1];
+		int num = a ? seccomp_syscall_resolve_name_arch(a, r->name) : __NR_SCMP_ERROR;
+
+		if (num == __NR_SCMP_ERROR || num < 0)
+			continue;
+		arch[n] = kernel_arch(a);
+		nr[n++] = (uint32_t)num;
+	}
+	check = 4 * n + 1;
+	for (size_t i = 0; i < n; i++) {
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch[i], 0, 2);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+		prog[len] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr[i], (uint8_t)(check - len - 1), 0);
+		len++;
+	}
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)(1 + N_PERSONAS + 1));
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW);
+	for (size_t i = 0; i < N_PERSONAS; i++) {
+		prog[len] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, standard_personas[i],
+							 (uint8_t)(N_PERSONAS - i), 0);
+		len++;
+	}
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
+	return len;
+}
 
 static size_t numbered_prefix(const struct drop_setup *s, struct sock_filter *prog)
 {
@@ -273,7 +352,9 @@ static size_t numbered_prefix(const struct drop_setup *s, struct sock_filter *pr
 		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr | X32_BIT, 0, 1);
 		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)r->err);
 	}
-	return len == 1 ? 0 : len;
+	if (len == 1)
+		len = 0;
+	return len + persona_prefix(s, prog + len);
 }
 
 /* libseccomp writes BPF to an fd; a memfd brings it back into memory, after the prefix. */
@@ -295,7 +376,7 @@ static int export_filter(scmp_filter_ctx ctx, const struct drop_setup *s, struct
 	}
 	rc = -1;
 	size = lseek(fd, 0, SEEK_END);
-	if (size <= 0 || size % INSN_SIZE || size / INSN_SIZE > MAX_FILTER_INSNS - MAX_PREFIX ||
+	if (size <= 0 || size % INSN_SIZE || size / INSN_SIZE > (off_t)(MAX_FILTER_INSNS - MAX_PREFIX) ||
 	    !(insns = malloc((size_t)size + MAX_PREFIX * INSN_SIZE))) {
 		err_sys(err, DROP_ESETUP, "cannot read back the seccomp filter");
 		goto out;

@@ -69,6 +69,42 @@ env_with() {
 	printf '%s\n' "$2" >>"$CONFIG_DIR/$1.ini"
 }
 
+env_with esc-off "[security]
+seccomp = off" || true
+
+# ---- which compat ABIs this kernel accepts (x86_64: i386 through int 0x80, x32)
+
+# With seccomp = off only the kernel answers: keyctl through an ABI works
+# where the kernel accepts that ABI, and try-syscall says "abi=absent" where
+# the kernel refuses it outright (int 0x80 faults, an x32 call gets ENOSYS).
+# Every test below demands the filter's EPERM on each ABI that the kernel
+# accepts; where it accepts none, the attacks must find it absent too.
+ABI_i386=unknown ABI_x32=unknown
+run_drop run -e esc-off -n off -- "$T" int80-keyctl x32-keyctl
+for abi in i386:int80 x32:x32; do
+	case $(printf '%s\n' "$OUT" | grep -E "^${abi#*:}-keyctl ") in
+	"${abi#*:}-keyctl ok") eval "ABI_${abi%%:*}=accepted" ;;
+	"${abi#*:}-keyctl abi=absent") eval "ABI_${abi%%:*}=absent" ;;
+	*)
+		not_ok "seccomp = off: keyctl through the ${abi%%:*} ABI either works or finds the ABI absent"
+		diag_last
+		;;
+	esac
+done
+diag "this kernel's compat ABIs: i386 (int 0x80) $ABI_i386, x32 $ABI_x32"
+
+# expect_abi ABI WANT NAME DESC: NAME's line of the last run shows WANT where
+# the kernel accepts ABI, and abi=absent where it refuses it.
+expect_abi() {
+	local accepted
+	eval "accepted=\$ABI_$1"
+	if [ "$accepted" = accepted ]; then
+		expect_line "$3 $2" "$4"
+	else
+		expect_line "$3 abi=absent" "$4: this kernel refuses the $1 ABI, so nothing gets through it"
+	fi
+}
+
 STATUS_RE='^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):'
 ZERO_CAPS="CapInh:	0000000000000000
 CapPrm:	0000000000000000
@@ -112,14 +148,32 @@ expect_attacks EPERM " (nested user namespace)" unshare-user clone-newuser
 expect_line "clone3 errno=ENOSYS" "clone3 fails with ENOSYS (libc falls back to clone)"
 expect_attacks EPERM " without a terminal (the filter answers before the tty layer)" tiocsti tioclinux
 expect_line "tiocsti-high errno=EPERM" "TIOCSTI with high bits set in the request is denied too (CVE-2019-10063)"
-expect_attacks EPERM " (i386 ABI via int 0x80)" int80-keyctl int80-mount int80-unshare-user
-expect_attacks EPERM " (x32 ABI)" x32-keyctl x32-unshare-user
+for name in int80-keyctl int80-mount int80-unshare-user; do
+	expect_abi i386 errno=EPERM "$name" "$name fails with EPERM (i386 ABI via int 0x80)"
+done
+for name in x32-keyctl x32-unshare-user; do
+	expect_abi x32 errno=EPERM "$name" "$name fails with EPERM (x32 ABI)"
+done
 expect_line "personality ok" "control: an allowed call (personality query) succeeds"
+
+# Reaching into other processes, io_uring (its operations bypass the filter), odd personas.
+in_esc -- "$T" process_vm_readv process_vm_writev pidfd_getfd io_uring_setup io_uring_enter io_uring_register \
+	int80-personality x32-personality
+expect_attacks EPERM " (another process's memory and fds)" process_vm_readv process_vm_writev pidfd_getfd
+expect_attacks EPERM " (io_uring)" io_uring_setup io_uring_enter io_uring_register
+expect_abi i386 errno=EPERM int80-personality "personality(ADDR_NO_RANDOMIZE) fails with EPERM (i386 ABI)"
+expect_abi x32 errno=EPERM x32-personality "personality(ADDR_NO_RANDOMIZE) fails with EPERM (x32 ABI)"
+in_esc -- "$T" personality-set 40000 personality-set 1 personality-set 400008
+expect_count 3 '^personality-set errno=EPERM$' "personality: ADDR_NO_RANDOMIZE, 1 and PER_LINUX32|ADDR_NO_RANDOMIZE fail with EPERM"
+in_esc -- "$T" personality-set 0 personality-set 8 personality-set 20000 personality-set 20008 personality-set 100000008
+expect_count 5 '^personality-set ok$' \
+	"personality: PER_LINUX, PER_LINUX32, UNAME26 and both together work (the low 32 bits are compared)"
 
 # shellcheck disable=SC2086
 in_esc -r -- "$T" $DENIED chroot unshare-ns
-expect_attacks EPERM " as root inside (-r)" keyctl mount pivot_root unshare-user clone-newuser int80-mount \
-	x32-keyctl chroot unshare-ns
+expect_attacks EPERM " as root inside (-r)" keyctl mount pivot_root unshare-user clone-newuser chroot unshare-ns
+expect_abi i386 errno=EPERM int80-mount "int80-mount fails with EPERM as root inside (-r)"
+expect_abi x32 errno=EPERM x32-keyctl "x32-keyctl fails with EPERM as root inside (-r)"
 
 # ---- filesystem: read-only places, remount, unmount, chroot/pivot_root back out
 
@@ -176,6 +230,54 @@ for mode in user root; do
 	expect_line "open-read errno=EACCES" "$mode: /proc/1/exe cannot be opened at all"
 	expect_count 2 '^open-dir errno=EACCES$' "$mode: /proc/1/root and /proc/1/cwd cannot be opened"
 done
+
+# ---- drop enter: the process it starts cannot be reached before it execs
+
+# A racer inside an instance spins on pidfd_open of the next pid and, while
+# that process lives, tries to take its fds (pidfd_getfd) and read its
+# memory (process_vm_readv). Here the filter allows both calls, so that only
+# the processes' non-dumpability is measured.
+RACER=$PROJ/pid-racer
+cp "$DROP_BUILDDIR/tests/helpers/pid-racer" "$RACER"
+env_with esc-race "[security]
+seccomp_allow = process_vm_readv
+seccomp_allow = pidfd_getfd" || true
+run_drop run -e esc-race -n off -- "$RACER" self
+expect_line "pidfd_getfd ok" "control: with these calls allowed, a process takes the fds of a dumpable child of its own"
+expect_line "process_vm_readv ok" "control: ... and reads its memory"
+
+race_up() { grep -qx racing "$WORK/racer.out" 2>/dev/null; }
+# race_enters N CMD...: N drop enters running CMD into a racing instance; the racer's report is in $OUT.
+race_enters() {
+	local n=$1 racer i
+	shift
+	rm -f "$WORK/racer.out" "$DATA_DIR/envs/esc-race/home/racer-stop"
+	bg_start sh -c 'out=$1; shift; exec "$@" >"$out" 2>&1' _ "$WORK/racer.out" \
+		"$DROP" run -e esc-race -n off -- "$RACER" race 25 "$HOME/racer-stop"
+	racer=$BG_PID
+	wait_for 10 race_up || diag "the racer did not start"
+	for i in $(seq "$n"); do
+		"$DROP" enter -e esc-race -- "$@" >/dev/null 2>&1 || diag "drop enter $i failed"
+	done
+	touch "$DATA_DIR/envs/esc-race/home/racer-stop"
+	wait "$racer"
+	OUT=$(cat "$WORK/racer.out")
+	LAST_CMD="drop run -- pid-racer race, $n x drop enter -- $*"
+	diag "racer: $(tail -n 1 "$WORK/racer.out")"
+}
+# Control: a command that lives a while after its exec is dumpable then (a
+# readable binary, the user's own process): the racer gets it.
+race_enters 3 sleep 0.3
+assert_match "$OUT" '^seen=[1-9][0-9]* getfd=[1-9][0-9]* readv=[1-9]' \
+	"control: the racer catches entered processes and attacks a dumpable one with success"
+# The attack: an execute-only copy of true stays non-dumpable after its exec
+# (the kernel will not let anyone read an unreadable program), so whatever
+# the racer gets, it got from drop's own code before the exec.
+cp /bin/true "$PROJ/xtrue"
+chmod 111 "$PROJ/xtrue"
+race_enters 30 "$PROJ/xtrue"
+assert_match "$OUT" '^seen=([1-9][0-9]) getfd=0 readv=0$' \
+	"30 drop enters: the racer saw them and took no fd and read no memory of any"
 
 # ---- kernel interfaces that are not namespaced
 
@@ -356,14 +458,25 @@ fi
 
 # ---- configuration of the filter (and proof that the tests above can fail)
 
-env_with esc-off "[security]
-seccomp = off" || true
 run_drop run -e esc-off -n off -- grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
 assert_eq "NoNewPrivs:	1
 Seccomp:	0" "$OUT" "seccomp = off: no filter (Seccomp 0), no_new_privs still set"
-run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl perf_event_open tiocsti
+run_drop run -e esc-off -n off -- "$T" keyctl int80-keyctl x32-keyctl perf_event_open tiocsti process_vm_readv \
+	process_vm_writev pidfd_getfd io_uring_setup io_uring_enter io_uring_register personality-set 40000
+for name in process_vm_readv process_vm_writev pidfd_getfd personality-set; do
+	expect_line "$name ok" "seccomp = off: $name works (its test can fail)"
+done
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 0 ]; then
+	expect_line "io_uring_setup ok" "seccomp = off: io_uring_setup works (its test can fail)"
+	expect_line "io_uring_enter ok" "seccomp = off: io_uring_enter works (its test can fail)"
+	expect_line "io_uring_register errno=ENXIO" "seccomp = off: the kernel answers io_uring_register itself"
+else
+	expect_count 3 '^io_uring_(setup|enter|register) errno=EPERM$' \
+		"seccomp = off: kernel.io_uring_disabled refuses io_uring here too"
+fi
 expect_line "keyctl ok" "seccomp = off: keyctl gets through (the keyring test can fail)"
-expect_line "int80-keyctl ok" "seccomp = off: i386 keyctl gets through (the int 0x80 test can fail)"
+expect_abi i386 ok int80-keyctl "seccomp = off: i386 keyctl gets through (the int 0x80 tests can fail)"
+expect_abi x32 ok x32-keyctl "seccomp = off: x32 keyctl gets through (the x32 tests can fail)"
 expect_line "perf_event_open errno=EFAULT" "seccomp = off: the kernel answers perf_event_open itself"
 expect_line "tiocsti errno=ENOTTY" "seccomp = off: the tty layer answers TIOCSTI itself"
 tty_try esc-off tiocsti
@@ -375,23 +488,31 @@ seccomp_deny = personality" || true
 run_drop run -e esc-allow -n off -- sh -c "grep '^Seccomp:' /proc/self/status; $T keyctl add_key int80-keyctl x32-keyctl mount personality"
 expect_line "Seccomp:	2" "seccomp_allow: the filter is still on"
 expect_line "keyctl ok" "seccomp_allow = keyctl lifts keyctl"
-expect_line "int80-keyctl ok" "... on the i386 ABI too"
+expect_abi i386 ok int80-keyctl "... on the i386 ABI too"
+expect_abi x32 ok x32-keyctl "... on the x32 ABI too"
 expect_line "add_key errno=EPERM" "... and nothing else: add_key is still denied"
 expect_line "mount errno=EPERM" "... mount is still denied"
 expect_line "personality errno=EPERM" "seccomp_deny = personality denies it (EPERM)"
+
+env_with esc-allow2 "[security]
+seccomp_allow = personality
+seccomp_allow = pidfd_getfd" || true
+run_drop run -e esc-allow2 -n off -- "$T" personality-set 40000 pidfd_getfd process_vm_readv io_uring_setup
+expect_line "personality-set ok" "seccomp_allow = personality lifts the persona check"
+expect_line "pidfd_getfd ok" "seccomp_allow = pidfd_getfd lifts it"
+expect_attacks EPERM " still (not in seccomp_allow)" process_vm_readv io_uring_setup
 
 env_with esc-userns "[security]
 userns = yes" || true
 run_drop run -e esc-userns -n off -- unshare -Ur id -u
 assert_status 0 "userns = yes: unshare -Ur works inside"
 assert_eq 0 "$OUT" "userns = yes: ... and is root in the nested namespace"
-# unshare-user last: once it succeeds, the helper is in a namespace where its uid is unmapped.
 run_drop run -e esc-userns -n off -- "$T" clone-newuser clone3 keyctl int80-keyctl unshare-user
 expect_line "unshare-user ok" "userns = yes: unshare(CLONE_NEWUSER) is allowed"
 expect_line "clone-newuser ok" "userns = yes: clone(CLONE_NEWUSER) is allowed"
 expect_line "clone3 ok" "userns = yes: clone3 is allowed"
 expect_line "keyctl errno=EPERM" "userns = yes: the rest of the filter stays (keyctl)"
-expect_line "int80-keyctl errno=EPERM" "userns = yes: the rest of the filter stays (i386 keyctl)"
+expect_abi i386 errno=EPERM int80-keyctl "userns = yes: the rest of the filter stays (i386 keyctl)"
 run_drop run -e esc-userns -n off -- unshare -Urpf --mount-proc sh -c 'echo $$'
 assert_eq 1 "$OUT" "userns = yes: a nested pid namespace with its own /proc works (unshare -Urpf --mount-proc)"
 run_drop run -e esc-userns -n off -- grep -E "$STATUS_RE" /proc/self/status
