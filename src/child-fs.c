@@ -356,7 +356,7 @@ static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
 	const struct drop_setup *s = ctx->setup;
 	struct stat st;
 
-	if (in_any(op->real, s->readonly) || in_any(op->real, s->hidden))
+	if (in_any(op->real, s->readonly))
 		op->attr |= MOUNT_ATTR_RDONLY;
 	if ((op->attr & MOUNT_ATTR_RDONLY) || op->tkind != TARGET_DIR ||
 	    fstatat(src, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -403,6 +403,10 @@ static int prepare_bind(const struct fs_ctx *ctx, struct fs_op *op, struct drop_
 	if (r != SOURCE_OK)
 		return skip_source(op, r, err);
 	op->tkind = S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE;
+	if ((op->flags & OPF_REPORT) && in_any(op->real, ctx->setup->hidden)) {
+		log_msg("not mounting %s, it is drop's own state", op->src);
+		return 0;
+	}
 	if (op->flags & OPF_REPORT)
 		source_rules(ctx, op, src);
 	op->tree_fd = mnt_clone_tree(src, "");
@@ -557,11 +561,11 @@ static char *host_culprit(const struct fs_ctx *ctx, const char *dst)
 	for (size_t i = 0; i < ctx->plan.n; i++) {
 		const struct fs_op *op = &ctx->plan.ops[i];
 
-		if (op->kind == OP_BIND && (op->flags & OPF_ATTACHED) && path_is_under(link, op->dst) &&
-		    (!best || strlen(op->dst) >= strlen(best->dst)))
+		/* The last attached mount that covers it is the one on top. */
+		if ((op->flags & OPF_ATTACHED) && path_is_under(link, op->dst))
 			best = op;
 	}
-	return best ? path_join(best->real, link + strlen(best->dst)) : NULL;
+	return best && best->kind == OP_BIND ? path_join(best->real, link + strlen(best->dst)) : NULL;
 }
 
 /* A protection that cannot be applied stops the run, naming what to remove on the host. */
@@ -638,6 +642,36 @@ static int run_block(struct fs_ctx *ctx, const char *dst, struct drop_err *err)
 	return 0;
 }
 
+/*
+ * Bind every directory between op's target and image onto itself: a mount
+ * point cannot be renamed or removed, so the sandbox cannot move a parent
+ * of drop's state away and put a copy it wrote in its place.
+ */
+static int pin_path(struct fs_ctx *ctx, const struct fs_op *op, const char *image, struct drop_err *err)
+{
+	autofree char *dir = strdup(image);
+	size_t top = strlen(op->dst);
+
+	if (!dir)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	for (char *p = dir + top; (p = strchr(p + 1, '/')); ) {
+		autoclose int target = -1;
+		autoclose int tree = -1;
+		enum target_result r;
+
+		*p = '\0';
+		r = mnt_target(ctx->root_fd, dir, TARGET_DIR, false, &target);
+		if (r == TARGET_MISSING)
+			return 0;
+		if (r != TARGET_OK)
+			return protect_failed(ctx, "protect", dir, r, err);
+		if ((tree = mnt_clone_tree(target, "")) < 0 || mnt_attach(tree, target) < 0)
+			return err_sys(err, DROP_ESETUP, "cannot protect %s", dir);
+		*p = '/';
+	}
+	return 0;
+}
+
 /* Where host path lies inside the mount op shows (NULL: not below its source, or out of memory). */
 static char *image_of(const struct fs_op *op, const char *host)
 {
@@ -659,13 +693,13 @@ static int protect_state(struct fs_ctx *ctx, const struct fs_op *op, struct drop
 	for (char **p = s->readonly; rc == 0 && p && *p; p++) {
 		autofree char *image = image_of(op, *p);
 
-		if (image)
+		if (image && (rc = pin_path(ctx, op, image, err)) == 0)
 			rc = run_readonly(ctx, image, err);
 	}
 	for (char **p = s->hidden; rc == 0 && p && *p; p++) {
 		autofree char *image = image_of(op, *p);
 
-		if (image)
+		if (image && (rc = pin_path(ctx, op, image, err)) == 0)
 			rc = run_block(ctx, image, err);
 	}
 	if (rc == 0 && (op->flags & OPF_GIT_RO)) {

@@ -28,6 +28,7 @@ struct include_frame {
 /* State shared by a top-level load and all its includes. */
 struct loader {
 	struct drop_config *c;
+	struct strv *files;  /* the destination config's list of files read */
 	const char *home;
 	struct drop_err *err;
 	bool failed;  /* err is set; every reader stops */
@@ -327,6 +328,10 @@ static int follow_include(struct ini_text *t, const char *value)
 	}
 	if (check_include_stack(t, path, &st) < 0)
 		return -1;
+	if (strv_push(t->ld->files, path) < 0) {
+		t->ld->failed = true;
+		return err_sys(t->ld->err, 0, "%s", path);
+	}
 	if (read_all(fd, path, &text, &len, t->ld->err) < 0) {
 		t->ld->failed = true;
 		return -1;
@@ -400,7 +405,7 @@ static int load_top(struct drop_config *c, const char *name, const char *text, s
 		    const struct stat *st, const struct cfg_load_ctx *ctx, struct drop_err *err)
 {
 	struct drop_config scratch;
-	struct loader ld = { .c = &scratch, .home = ctx ? ctx->home : NULL, .err = err };
+	struct loader ld = { .c = &scratch, .files = &c->files, .home = ctx ? ctx->home : NULL, .err = err };
 	int r;
 
 	config_init(&scratch);
@@ -426,6 +431,8 @@ int config_load_file(struct drop_config *c, const char *path, const struct cfg_l
 		return err_sys(err, 0, "%s", path);
 	if (read_all(fd, path, &text, &len, err) < 0)
 		return -1;
+	if (strv_push(&c->files, path) < 0)
+		return err_sys(err, 0, "%s", path);
 	return load_top(c, path, text, len, &st, ctx, err);
 }
 

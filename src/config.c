@@ -667,6 +667,7 @@ void config_free(struct drop_config *c)
 	for (size_t k = 0; k < CFG_KEY_COUNT; k++)
 		values_free(&c->key[k], kinds[key_table[k].kind].free);
 	values_free(&c->notes, NULL);
+	strv_clear(&c->files);
 }
 
 /* Takes value and file in every case; e's typed value is copied, and on failure left to the caller. */

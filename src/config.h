@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "util.h"
 
 /*
  * One entry per (section, key) of SPEC 3.2, naming a row of config.c's key
@@ -92,6 +93,7 @@ struct cfg_values {
 struct drop_config {
 	struct cfg_values key[CFG_KEY_COUNT];
 	struct cfg_values notes;
+	struct strv files;  /* every file read, includes too, as opened: drop protects them from the sandbox */
 };
 
 /* drop run's flag for a key: a short option letter or 0, a long name, and a line of help. */

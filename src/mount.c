@@ -245,6 +245,14 @@ static bool in_writable_tree(const char *path, char *const *writable)
 	return false;
 }
 
+static bool in_any_tree(const char *path, char *const *trees)
+{
+	for (size_t i = 0; trees && trees[i]; i++)
+		if (path_is_under(path, trees[i]))
+			return true;
+	return false;
+}
+
 struct source_walk {
 	int dir;            /* O_PATH fd of the directory reached so far */
 	char cur[PATH_MAX]; /* its physical path (no symlink in it) */
@@ -339,6 +347,12 @@ enum source_result mnt_source(const char *path, char *const *writable, int *fd, 
 		if (!strcmp(name, "."))
 			;
 		else if (!strcmp(name, "..")) {
+			/* Inside a writable tree the path text could go stale under a rename: no way up. */
+			if (in_any_tree(w.cur, writable)) {
+				*real = strdup(w.cur);
+				r = *real ? SOURCE_PLANTED_LINK : SOURCE_ERROR;
+				goto out;
+			}
 			if (walk_up(&w) < 0)
 				goto out;
 		} else if ((next = open_component(w.dir, name, 0)) < 0) {

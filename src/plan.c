@@ -233,7 +233,7 @@ static int build_protection(const struct plan_input *in, struct drop_setup *setu
 			err_sys(err, DROP_ESETUP, "out of memory");
 			goto out;
 		}
-	if (state_protected(in->paths, &ro, &hidden, err) < 0 ||
+	if (state_protected(in->paths, in->config->files.v, &ro, &hidden, err) < 0 ||
 	    state_writable_trees(in->paths, rw_now.v, &writable, err) < 0)
 		goto out;
 	setup->readonly = strv_steal(&ro);

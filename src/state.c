@@ -97,6 +97,8 @@ static int record_new(int dir, char *const *rw_now, struct strv *known, struct d
 
 		if (mnt_source(rw_now[i], trees.v, &fd, &real) != SOURCE_OK)
 			continue; /* the child skips it too */
+		if (push_new(&trees, real) < 0)
+			goto oom;
 		if (strchr(real, '\n')) {
 			err_set(err, DROP_ESETUP, "cannot mount %s read-write: its path has a newline", rw_now[i]);
 			goto out;
@@ -146,21 +148,28 @@ out:
 	return rc;
 }
 
-int state_protected(const struct drop_paths *p, struct strv *readonly, struct strv *hidden, struct drop_err *err)
+/* Both the path drop uses and where it really is: a sandbox must reach neither. */
+static int push_both(struct strv *v, const char *path)
 {
-	const char *const ro[] = { p->config_dir, p->sysconf_dir, p->data_dir };
+	autofree char *real = realpath(path, NULL);
 
-	for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-		autofree char *real = realpath(ro[i], NULL);
-
-		if (real && strv_push(readonly, real) < 0)
-			return err_sys(err, DROP_ESETUP, "out of memory");
-		if (i == 2 && real) {
-			autofree char *run = path_join(real, "run");
-
-			if (!run || strv_push(hidden, run) < 0)
-				return err_sys(err, DROP_ESETUP, "out of memory");
-		}
-	}
+	if (path[0] != '/')
+		return 0;
+	if (push_new(v, path) < 0 || (real && push_new(v, real) < 0))
+		return -1;
 	return 0;
+}
+
+int state_protected(const struct drop_paths *p, char *const *config_files, struct strv *readonly,
+		    struct strv *hidden, struct drop_err *err)
+{
+	autofree char *run = path_join(p->data_dir, "run");
+	const char *const ro[] = { p->config_dir, p->sysconf_dir, p->data_dir };
+	int rc = run ? push_both(hidden, run) : -1;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(ro) / sizeof(ro[0]); i++)
+		rc = push_both(readonly, ro[i]);
+	for (size_t i = 0; rc == 0 && config_files && config_files[i]; i++)
+		rc = push_both(readonly, config_files[i]);
+	return rc < 0 ? err_sys(err, DROP_ESETUP, "out of memory") : 0;
 }

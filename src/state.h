@@ -19,7 +19,12 @@
 int state_writable_trees(const struct drop_paths *p, char *const *rw_now, struct strv *trees,
 			 struct drop_err *err);
 
-/* drop's own state as physical paths: read-only (CONFIG_DIR, SYSCONF_DIR, DATA_DIR) and hidden (DATA_DIR/run). */
-int state_protected(const struct drop_paths *p, struct strv *readonly, struct strv *hidden, struct drop_err *err);
+/*
+ * drop's own state, each path both as drop uses it and resolved: read-only
+ * (CONFIG_DIR, SYSCONF_DIR, DATA_DIR, and every config file read, includes
+ * too, wherever it lies) and hidden (DATA_DIR/run).
+ */
+int state_protected(const struct drop_paths *p, char *const *config_files, struct strv *readonly,
+		    struct strv *hidden, struct drop_err *err);
 
 #endif

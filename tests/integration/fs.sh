@@ -363,6 +363,30 @@ assert_eq ran "$OUT" "a read-write mount of CONFIG_DIR itself is read-only"
 check_not "... nothing written into CONFIG_DIR" test -e "$CONFIG_DIR/x"
 rm -f "$HOME/cfg/ok" "$HOME/.config/ok"
 
+# A parent of drop's state deeper in a mount cannot be moved away and rebuilt,
+# a config file included through a link into a read-write project stays
+# read-only, and DATA_DIR/run is never mounted.
+printf '[env]\n' >"$PROJ/extra.ini"
+ln -sfn "$PROJ/extra.ini" "$CONFIG_DIR/extra.ini"
+cp "$CONFIG_DIR/fs.ini" "$WORK/fs.ini.saved"
+printf '[drop]\ninclude = extra.ini\n' >>"$CONFIG_DIR/fs.ini"
+run_drop run -e fs -- sh -c "echo '[fs]' >>'$PROJ/extra.ini' && echo W1; echo ran"
+assert_eq ran "$OUT" "a config file included through a link into the project is read-only inside"
+assert_eq "[env]" "$(cat "$PROJ/extra.ini")" "... and unchanged"
+cp "$WORK/fs.ini.saved" "$CONFIG_DIR/fs.ini"
+rm -f "$CONFIG_DIR/extra.ini" "$PROJ/extra.ini"
+run_drop run -e fs -m "$DATA_DIR/run:~/r:rw" -- sh -c 'ls ~/r'
+assert_contains "$ERR" "drop: not mounting $DATA_DIR/run, it is drop's own state" "DATA_DIR/run is never mounted"
+run_drop run -e fs -m "~:/hh:rw" -- sh -c "
+	mv /hh/${cfg_rel%/drop} /hh/cfg-moved && echo W1
+	mv /hh/${data_rel%/drop} /hh/data-moved && echo W2
+	mv /hh/${cfg_rel%%/*} /hh/top-moved && echo W3
+	touch /hh/ok && echo ALLOWED"
+assert_no_match "$OUT" '^W[0-9]+$' "the parents of drop's state cannot be renamed inside a read-write mount of \$HOME"
+assert_contains "$OUT" ALLOWED "... while the rest of it is writable"
+check "... CONFIG_DIR still where it was" test -f "$CONFIG_DIR/base.ini"
+rm -f "$HOME/ok"
+
 # ---- working directory
 
 mkdir -p "$PROJ/sub"
