@@ -160,21 +160,51 @@ static void forward_winsize(int from, int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* Stopped from outside (kill -TSTP drop): give the terminal back while stopped, like ssh. */
-static void suspend_self(const struct relay_fds *fds)
+/*
+ * Stop drop itself. SIGTSTP is blocked (it waits in the signalfd): raised and
+ * unblocked, it acts at once with its default action, which the kernel
+ * discards in an orphaned process group (nobody there could continue drop),
+ * so drop then simply goes on. SIGSTOP always stops.
+ */
+static void stop_self(int sig)
 {
-	int fd = fds->term ? fds->term->fd : -1;
+	sigset_t tstp;
 
-	if (fd < 0)
+	if (sig == SIGSTOP) {
+		kill(getpid(), SIGSTOP);
 		return;
-	term_restore(fds->term);
-	kill(getpid(), SIGSTOP);
-	/* Running again: SIGCONT is pending in the signalfd, the raw mode comes back now. */
-	term_enter_raw(fds->term, fd);
-	forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+	}
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	kill(getpid(), SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
 }
 
-static void handle_signal(const struct relay_fds *fds)
+/*
+ * Stop like a shell job: the host terminal is restored first, so the user's
+ * shell gets its prompt back; once continued (fg), the terminal goes back to
+ * relay mode and a stopped program is continued. Returns whether the SIGCONT
+ * that woke drop waits in the signalfd (it was answered here already).
+ */
+static bool job_stop(const struct relay_fds *fds, int sig, bool program_stopped)
+{
+	int fd = fds->term ? fds->term->fd : -1;
+	sigset_t pending;
+
+	if (fds->term)
+		term_restore(fds->term);
+	stop_self(sig);
+	if (fd >= 0)
+		term_enter_raw(fds->term, fd);
+	if (fds->master >= 0)
+		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+	if (program_stopped)
+		sys_pidfd_send_signal(fds->pidfd, SIGCONT);
+	return sigpending(&pending) == 0 && sigismember(&pending, SIGCONT);
+}
+
+static void handle_signal(const struct relay_fds *fds, bool *skip_cont)
 {
 	struct signalfd_siginfo si;
 
@@ -184,13 +214,16 @@ static void handle_signal(const struct relay_fds *fds)
 			forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
 			break;
 		case SIGTSTP:
+			/* On a pty, stopped from outside (kill -TSTP drop): like ssh, drop alone stops. */
 			if (fds->master >= 0)
-				suspend_self(fds);
+				*skip_cont = job_stop(fds, SIGSTOP, false);
 			else
 				sys_pidfd_send_signal(fds->pidfd, SIGTSTP);
 			break;
 		case SIGCONT:
-			if (fds->master < 0)
+			if (*skip_cont)
+				*skip_cont = false;
+			else if (fds->master < 0)
 				sys_pidfd_send_signal(fds->pidfd, SIGCONT);
 			break;
 		case SIGCHLD:
@@ -204,6 +237,7 @@ static void handle_signal(const struct relay_fds *fds)
 struct relay {
 	struct pipe_dir dirs[4];  /* to pty or stdin pipe, from pty, from stdout, from stderr */
 	size_t n;
+	bool skip_cont;           /* the SIGCONT that ended drop's own stop was answered already */
 };
 
 static struct pipe_dir *relay_add(struct relay *r, int src, int dst, bool close_dst)
@@ -299,19 +333,49 @@ static bool outputs_open(const struct relay *r, size_t first_output)
 	return false;
 }
 
-/* pid 1's own report: u32 wait status, u64 peak RSS; anything else means it died without reporting. */
-static void read_reported_status(int fd, struct relay_result *res)
+/* pid 1's records: u32 wait status (a stop of the program, or its end), u64 peak RSS. */
+static bool read_record(int fd, int *wait_status, uint64_t *rss)
 {
 	uint8_t buf[12];
-	uint64_t rss = 0;
 
 	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
-		return;
-	res->wait_status = (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]);
+		return false; /* EOF: pid 1 died without reporting */
+	*wait_status = (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]);
+	*rss = 0;
 	for (int i = 0; i < 8; i++)
-		rss = rss << 8 | buf[4 + i];
+		*rss = *rss << 8 | buf[4 + i];
+	return true;
+}
+
+/* What the program wrote before it stopped reaches the host before drop stops. */
+static void flush_outputs(struct relay *r, size_t first_output)
+{
+	for (size_t i = first_output; i < r->n; i++) {
+		struct pipe_dir *d = &r->dirs[i];
+		if (d->len > 0 && d->dst >= 0)
+			dir_write(d);
+		if (d->len == 0 && d->src_ours && !d->eof)
+			dir_pump(d);
+	}
+}
+
+/* A record from pid 1: the program stopped (drop stops too) or ended. True at the end. */
+static bool on_record(struct relay *r, size_t first_output, const struct relay_fds *fds, struct relay_result *res)
+{
+	int ws;
+	uint64_t rss;
+
+	if (!read_record(fds->status_fd, &ws, &rss))
+		return true;
+	if (WIFSTOPPED(ws)) {
+		flush_outputs(r, first_output);
+		r->skip_cont = job_stop(fds, WSTOPSIG(ws) == SIGSTOP ? SIGSTOP : SIGTSTP, true);
+		return false;
+	}
+	res->wait_status = ws;
 	res->maxrss_kib = rss;
 	res->reported = true;
+	return true;
 }
 
 static int exit_code_of(int wait_status)
@@ -396,16 +460,14 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 				continue;
 			return err_sys(err, DROP_ESETUP, "poll");
 		}
-		if (!was_done && pfd[status_idx].revents) {
-			read_reported_status(fds->status_fd, res);
+		if (!was_done && pfd[status_idx].revents && on_record(&r, first_output, fds, res))
 			child_done = true;
-		}
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
 		if (timer_idx < n && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
 		if (pfd[sig_idx].revents & POLLIN)
-			handle_signal(fds);
+			handle_signal(fds, &r.skip_cont);
 		relay_step(&r, pfd, sig_idx);
 		if (fds->tty_in >= 0 && r.n > 0 && r.dirs[0].src < 0 && !hup_sent) {
 			/* The host terminal hung up: the sandbox's session hangs up too. */

@@ -64,7 +64,7 @@ pts/0" "$TTY" "the program's terminal is /dev/pts/0 of the sandbox's devpts, and
 pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c 'ls /dev/pts | sort | tr "\n" " "'
 assert_eq "0 ptmx " "$TTY" "the sandbox's devpts holds only its own pty"
 pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c 'ps -eo tty= | sort -u | tr -d " " | tr "\n" " "'
-assert_eq "? pts/0 " "$TTY" "no process inside has the host terminal (pid 1 has none)"
+assert_eq "pts/0 " "$TTY" "no process inside has the host terminal (pid 1 leads the session of the sandbox's own)"
 
 run_drop run -e x -n off -- tty
 assert_status 1 "no terminal at all: tty exits 1"
@@ -183,6 +183,58 @@ pty -a 'expect ready 10000' -a 'kill TSTP' -a "$stopped" -a 'termios-check' -a '
 	-a 'sleep 300' -a 'send ping\r' -a 'expect ^got ping' -a 'wait 5000' -a 'status 0' -a 'termios-check' -- \
 	"${D[@]}" sh -c 'echo ready; read x; echo "got $x"'
 pty_ok "kill -TSTP drop: terminal restored while stopped; after SIGCONT input flows again and the end restores it"
+
+# The program stops: drop gives the terminal back and stops too, like a shell job; SIGCONT (fg) resumes both.
+pty -a 'expect ready 10000' -a "$stopped" -a 'termios-check' -a 'sleep 300' -a "$stopped" \
+	-a 'kill CONT' -a 'expect ^resumed 5000' -a 'wait 5000' -a 'status 5' -a 'termios-check' -- \
+	"${D[@]}" sh -c 'echo ready; kill -STOP $$; echo resumed; exit 5'
+pty_ok "the program stops itself (SIGSTOP): drop stops with the terminal restored; SIGCONT resumes it, status kept"
+# Under a job-control shell (drop is a job of bash on the terminal): Ctrl-Z and SIGTSTP give the prompt
+# back in the shell's own mode, fg resumes the program.
+drop_stopped='ps -o stat= --ppid $PTYRUN_PID | grep -q "^T"'
+cat >"$WORK/ctrlz.script" <<EOF
+expect \\\$ \$ 10000
+send $DROP run -e x -n off -- sh -c 'echo rea""dy; exec cat'\\r
+expect ^ready\\r\$ 10000
+send one\\r
+expect one\\r\\none\\r\\n
+send \\x1a
+expect Stopped
+expect \\\$ \$
+run $drop_stopped
+send stty -a | grep -o -- '-*icanon'\\r
+expect ^icanon
+send fg\\r
+expect exec cat'?\\r\\n
+send two\\r
+expect two\\r\\ntwo\\r\\n
+send \\x04
+expect \\\$ \$
+send echo "status=\$?"\\r
+expect status=0
+send $DROP run -e x -n off -- sh -c 'echo rea""dy; kill -TSTP \\\$\\\$; echo resumed; exit 5'\\r
+expect ^ready
+expect Stopped
+expect \\\$ \$
+run $drop_stopped
+send fg\\r
+expect ^resumed
+expect \\\$ \$
+send echo "status=\$?"\\r
+expect status=5
+send exit\\r
+wait 5000
+EOF
+pty -f "$WORK/ctrlz.script" -- bash --norc --noprofile -i
+pty_ok "Ctrl-Z on a cooked-mode program, and its own SIGTSTP: drop stops, the shell's prompt comes back, fg resumes"
+# Without a job-control shell (drop's process group is orphaned, as for 'xterm -e drop run ...'), a
+# Ctrl-Z or SIGTSTP cannot stop drop for good, nobody could continue it: the program goes on.
+# (cat echoes a line first: a Ctrl-Z while sh is still starting it stops sh's vfork child, which no shell sees)
+pty -a 'expect ready 10000' -a 'send one\r' -a 'expect one\r\none' -a 'send \x1a' -a 'sleep 500' \
+	-a 'send more\r' -a 'expect more\r\nmore' \
+	-a 'send \x04' -a 'expect ^resumed' -a 'wait 5000' -a 'status 5' -a 'termios-check' -- \
+	"${D[@]}" sh -c 'echo ready; cat; kill -TSTP $$; echo resumed; exit 5'
+pty_ok "Ctrl-Z and SIGTSTP with nobody to continue drop (orphaned process group): the program goes on"
 
 # ---- output completeness
 
