@@ -1,4 +1,4 @@
-/* parent-relay.c: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding. */
+/* parent-relay.c: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding, output filter. */
 #include "parent-relay.h"
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "parent-termfilter.h"
 #include "sys.h"
 
 /* A pty hands out at most 4 KiB per read; pipes give more, in a few more reads. */
@@ -58,6 +59,8 @@ struct pipe_dir {
 	uint64_t cap;           /* max_output for this stream, 0 = none */
 	uint64_t written;
 	bool *truncated;        /* set once bytes past cap were dropped */
+	struct termfilter *filter;  /* output to the host terminal: what it must not be told (SPEC 5), NULL if none */
+	uint8_t *raw;           /* with a filter: RELAY_BUF bytes as read, before the filter */
 };
 
 static void dir_close_src(struct pipe_dir *d)
@@ -76,23 +79,36 @@ static void dir_close_dst(struct pipe_dir *d)
 	d->dst = -1;
 }
 
-static void dir_read(struct pipe_dir *d)
+/* Only streams that carry data cost memory: drop stays small while it relays. */
+static bool dir_alloc(struct pipe_dir *d)
+{
+	if (d->buf)
+		return true;
+	if (!d->filter)
+		return (d->buf = malloc(RELAY_BUF)) != NULL;
+	d->raw = malloc(RELAY_BUF);
+	d->buf = malloc(TERMFILTER_OUT(RELAY_BUF));
+	return d->raw && d->buf;
+}
+
+/* Returns what read returned. */
+static ssize_t dir_read(struct pipe_dir *d)
 {
 	ssize_t n;
 
-	/* Only streams that carry data cost memory: drop stays small while it relays. */
-	if (!d->buf && !(d->buf = malloc(RELAY_BUF))) {
+	if (!dir_alloc(d)) {
 		dir_close_src(d);
-		return;
+		return -1;
 	}
-	n = read(d->src, d->buf, RELAY_BUF);
+	n = read(d->src, d->filter ? d->raw : (uint8_t *)d->buf, RELAY_BUF);
 
 	if (n > 0) {
-		d->len = (size_t)n;
+		d->len = d->filter ? termfilter_run(d->filter, d->raw, (size_t)n, (uint8_t *)d->buf) : (size_t)n;
 		d->off = 0;
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		dir_close_src(d); /* EOF, or EIO from a pty master whose slaves are gone */
 	}
+	return n;
 }
 
 /* Past max_output the program keeps running; what it writes is read and dropped. */
@@ -143,7 +159,8 @@ static void dir_write(struct pipe_dir *d)
 static void dir_pump(struct pipe_dir *d)
 {
 	for (int i = 0; i < PUMP_CHUNKS; i++) {
-		dir_read(d);
+		if (dir_read(d) > 0 && d->len == 0)
+			continue; /* all of it held by the filter (a sequence split across reads) */
 		if (d->len == 0 || d->dst < 0)
 			return;
 		dir_write(d);
@@ -432,7 +449,14 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
 	relay_add(&r, fds->stdin_pipe >= 0 ? STDIN_FILENO : -1, fds->stdin_pipe, true);
 	first_output = r.n;
-	mark_ours(relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false));
+	out = relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
+	mark_ours(out);
+	if (out && fds->filter_terminal) {
+		out->filter = malloc(sizeof(*out->filter));
+		if (!out->filter)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		termfilter_init(out->filter);
+	}
 	out = relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false);
 	mark_ours(out);
 	cap_stream(out, fds->max_output, &res->truncated[0]);
@@ -475,10 +499,15 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 			hup_sent = true;
 		}
 	}
+	/* A late answer to a query cannot reach the user's shell: unread input goes (SPEC 5). */
+	if (fds->term && fds->term->raw)
+		tcflush(fds->term->fd, TCIFLUSH);
 	for (size_t i = 0; i < r.n; i++) {
 		dir_close_src(&r.dirs[i]);
 		dir_close_dst(&r.dirs[i]);
 		free(r.dirs[i].buf);
+		free(r.dirs[i].raw);
+		free(r.dirs[i].filter);
 	}
 	if (fds->master >= 0)
 		close(fds->master);

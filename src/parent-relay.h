@@ -1,4 +1,4 @@
-/* parent-relay.h: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding. */
+/* parent-relay.h: the terminal and stream relay: raw mode, poll loop, window size, signal forwarding, output filter. */
 #ifndef DROP_PARENT_RELAY_H
 #define DROP_PARENT_RELAY_H
 
@@ -31,6 +31,7 @@ struct relay_fds {
 	struct term_state *term;  /* restored while drop is stopped, re-entered on SIGCONT */
 	uint64_t timeout_ms;  /* 0: none; else SIGTERM to the sandbox, SIGKILL 2 s later */
 	uint64_t max_output;  /* 0: none; else the cap of each relayed non-terminal output stream */
+	bool filter_terminal; /* remove from the pty's output what would command the host terminal (SPEC 5) */
 };
 
 /* What the relay saw of the run's end. */

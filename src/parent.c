@@ -350,6 +350,7 @@ static int relay(struct parent *p, struct drop_err *err)
 		.term = &p->term,
 		.timeout_ms = p->in->timeout_ms,
 		.max_output = p->in->max_output,
+		.filter_terminal = true,
 	};
 	struct parent_outcome ignored = { 0 };
 	struct parent_outcome *out = p->in->out ? p->in->out : &ignored;

@@ -236,6 +236,23 @@ pty -a 'expect ready 10000' -a 'send one\r' -a 'expect one\r\none' -a 'send \x1a
 	"${D[@]}" sh -c 'echo ready; cat; kill -TSTP $$; echo resumed; exit 5'
 pty_ok "Ctrl-Z and SIGTSTP with nobody to continue drop (orphaned process group): the program goes on"
 
+# ---- the host terminal is not the sandbox's to command (SPEC 5)
+
+# Each sequence between two letters; the removed ones must not reach the terminal, the others must, whole.
+seqs='A\033]52;c;aGVsbG8=\007B\033P$qm\033\\C\033[21tD\033]11;?\007E\033]4;1;?\033\\F\033P+q544e\033\\G'
+seqs=$seqs'\033]2;T1\007H\033]8;;http://x/\033\\L\033]8;;\033\\I\033[6nJ\033[cK\n'
+printf 'A B C D E F G\033]2;T1\007H\033]8;;http://x/\033\\L\033]8;;\033\\I\033[6nJ\033[cK\r\n' | tr -d ' ' >"$WORK/filtered"
+printf "${seqs//%/%%}" | sed 's/$/\r/' >"$WORK/unfiltered"
+pty -a 'wait 10000' -a 'status 0' -- sh -c "printf '$seqs'"
+check "(control) without drop every sequence reaches the terminal" cmp -s "$WORK/unfiltered" "$WORK/.tty"
+pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c "printf '$seqs'"
+check "OSC 52, DECRQSS, XTGETTCAP, CSI 21 t, OSC 11;? and OSC 4;1;? removed; a title, OSC 8, CSI 6 n and CSI c kept" \
+	cmp -s "$WORK/filtered" "$WORK/.tty" || diag "got: $(od -c "$WORK/.tty" | head -n 8)"
+# The same, one byte a write: sequences split across reads are handled too.
+pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c "printf '$seqs' | dd bs=1 status=none"
+check "split into single bytes, the same sequences are removed and kept" cmp -s "$WORK/filtered" "$WORK/.tty" ||
+	diag "got: $(od -c "$WORK/.tty" | head -n 8)"
+
 # ---- output completeness
 
 seq 1 200000 >"$WORK/seq"
