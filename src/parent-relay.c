@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,20 +22,44 @@
 /* A pty hands out at most 4 KiB per read; pipes give more, in a few more reads. */
 #define RELAY_BUF 16384
 
+/* cfmakeraw's input side only: c_oflag and c_cflag stay as the user had them. */
+static void make_raw_input(struct termios *t)
+{
+	t->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	t->c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VTIME] = 0;
+}
+
 void term_enter_raw(struct term_state *t, int fd)
 {
 	struct termios raw;
 
 	t->fd = -1;
 	t->raw = false;
+	t->opost_off = false;
 	if (fd < 0 || tcgetattr(fd, &t->saved) < 0)
 		return;
 	raw = t->saved;
-	cfmakeraw(&raw);
+	make_raw_input(&raw);
 	if (tcsetattr(fd, TCSADRAIN, &raw) < 0)
 		return;
 	t->fd = fd;
 	t->raw = true;
+}
+
+void term_output_follows(struct term_state *t, bool processed)
+{
+	struct termios raw;
+
+	if (!t->raw || t->opost_off == !processed || !(t->saved.c_oflag & OPOST))
+		return;
+	raw = t->saved;
+	make_raw_input(&raw);
+	if (!processed)
+		raw.c_oflag &= ~(tcflag_t)OPOST;
+	if (tcsetattr(t->fd, TCSADRAIN, &raw) == 0)
+		t->opost_off = !processed;
 }
 
 void term_restore(struct term_state *t)
@@ -61,6 +86,10 @@ struct pipe_dir {
 	bool *truncated;        /* set once bytes past cap were dropped */
 	struct termfilter *filter;  /* output to the host terminal: what it must not be told (SPEC 5), NULL if none */
 	uint8_t *raw;           /* with a filter: RELAY_BUF bytes as read, before the filter */
+	int pty;                /* output of the sandbox's pty to a host terminal: the master, else -1 */
+	struct term_state *term;    /* that host terminal when drop put it in raw mode, else NULL */
+	bool host_nl;           /* without term: the host terminal turns \n into \r\n itself */
+	bool cr_pending;        /* a \r ended the last chunk: it goes unless a \n follows */
 };
 
 static void dir_close_src(struct pipe_dir *d)
@@ -84,11 +113,72 @@ static bool dir_alloc(struct pipe_dir *d)
 {
 	if (d->buf)
 		return true;
+	/* One byte more: a \r held back from the chunk before (strip_cr). */
 	if (!d->filter)
-		return (d->buf = malloc(RELAY_BUF)) != NULL;
+		return (d->buf = malloc(RELAY_BUF + 1)) != NULL;
 	d->raw = malloc(RELAY_BUF);
-	d->buf = malloc(TERMFILTER_OUT(RELAY_BUF));
+	d->buf = malloc(TERMFILTER_OUT(RELAY_BUF) + 1);
 	return d->raw && d->buf;
+}
+
+static bool onlcr(const struct termios *t)
+{
+	return (t->c_oflag & OPOST) && (t->c_oflag & ONLCR);
+}
+
+/* \r\n becomes \n; a \r at the end waits for the next chunk, which may start with its \n. */
+static void strip_cr(struct pipe_dir *d)
+{
+	char *b = d->buf;
+	size_t n = d->len, w = 0, i = 0;
+
+	if (d->cr_pending) {
+		d->cr_pending = false;
+		if (n == 0 || b[0] != '\n') {
+			memmove(b + 1, b, n);
+			b[0] = '\r';
+			n++;
+		}
+	}
+	while (i < n) {
+		char *cr = memchr(b + i, '\r', n - i);
+		size_t end = cr ? (size_t)(cr - b) : n;
+
+		if (w != i)
+			memmove(b + w, b + i, end - i);
+		w += end - i;
+		i = end;
+		if (!cr)
+			break;
+		if (i + 1 == n)
+			d->cr_pending = true;
+		else if (b[i + 1] != '\n')
+			b[w++] = '\r';
+		i++;
+	}
+	d->len = w;
+}
+
+/*
+ * The host terminal keeps its output processing (SPEC 5), and the sandbox's
+ * pty already turned each \n into \r\n: where the host does that too, the
+ * \r goes, or every line would end in \r\r\n. A program that turns its
+ * pty's output processing off (a full-screen one) may mean a bare \n; while
+ * it does, the raw host terminal's output processing is off too.
+ */
+static void host_newlines(struct pipe_dir *d)
+{
+	struct termios in;
+	bool sandbox_nl, host_nl;
+
+	if (tcgetattr(d->pty, &in) < 0)
+		return;
+	sandbox_nl = onlcr(&in);
+	if (d->term)
+		term_output_follows(d->term, sandbox_nl);
+	host_nl = d->term ? onlcr(&d->term->saved) && !d->term->opost_off : d->host_nl;
+	if (sandbox_nl && host_nl)
+		strip_cr(d);
 }
 
 /* Returns what read returned. */
@@ -105,6 +195,8 @@ static ssize_t dir_read(struct pipe_dir *d)
 	if (n > 0) {
 		d->len = d->filter ? termfilter_run(d->filter, d->raw, (size_t)n, (uint8_t *)d->buf) : (size_t)n;
 		d->off = 0;
+		if (d->pty >= 0)
+			host_newlines(d);
 	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 		dir_close_src(d); /* EOF, or EIO from a pty master whose slaves are gone */
 	}
@@ -269,7 +361,7 @@ static struct pipe_dir *relay_add(struct relay *r, int src, int dst, bool close_
 		return NULL;
 	}
 	d = &r->dirs[r->n++];
-	*d = (struct pipe_dir){ .src = src, .dst = dst, .close_dst_on_eof = close_dst };
+	*d = (struct pipe_dir){ .src = src, .dst = dst, .close_dst_on_eof = close_dst, .pty = -1 };
 	return d;
 }
 
@@ -296,6 +388,21 @@ static void cap_stream(struct pipe_dir *d, uint64_t cap, bool *truncated)
 		return;
 	d->cap = cap;
 	d->truncated = truncated;
+}
+
+/* The pty's output goes to a host terminal: the one drop made raw, or another one it leaves alone. */
+static void watch_newlines(struct pipe_dir *d, const struct relay_fds *fds)
+{
+	struct stat a, b;
+	struct termios host;
+
+	d->pty = fds->master;
+	if (fds->term && fds->term->raw && fstat(fds->term->fd, &a) == 0 && fstat(d->dst, &b) == 0 &&
+	    a.st_rdev == b.st_rdev) {
+		d->term = fds->term;
+		return;
+	}
+	d->host_nl = tcgetattr(d->dst, &host) == 0 && onlcr(&host);
 }
 
 /* Build the poll set: read only when the buffer is empty (backpressure), write when it is not. */
@@ -451,6 +558,8 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 	first_output = r.n;
 	out = relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
 	mark_ours(out);
+	if (out)
+		watch_newlines(out, fds);
 	if (out && fds->filter_terminal) {
 		out->filter = malloc(sizeof(*out->filter));
 		if (!out->filter)

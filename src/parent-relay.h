@@ -8,14 +8,21 @@
 
 #include "log.h"
 
-/* Host terminal state, saved once and restored idempotently on every exit path. */
+/*
+ * Host terminal state, saved once and restored idempotently on every exit
+ * path. Raw mode changes only the input side (SPEC 5): output that other
+ * processes write to the terminal meanwhile is processed as before.
+ */
 struct term_state {
 	int fd;               /* the host terminal put in raw mode, -1 if none */
 	struct termios saved;
 	bool raw;
+	bool opost_off;       /* output processing off while the sandbox's pty has its own off */
 };
 
 void term_enter_raw(struct term_state *t, int fd);
+/* Output processing of the raw host terminal as saved (on) or off, following the sandbox's pty. */
+void term_output_follows(struct term_state *t, bool processed);
 void term_restore(struct term_state *t);
 
 struct relay_fds {

@@ -273,6 +273,21 @@ printf '%s\n' "$OUT" >"$WORK/seq.mixed"
 check "stdout a file while stderr is a terminal: all of it arrives" cmp -s "$WORK/seq" "$WORK/seq.mixed"
 assert_eq "done" "$TTY" "stdout a file while stderr is a terminal: stderr on the terminal"
 
+# drop changes only the input side of the host terminal (SPEC 5): `drop run ... | tee` does not staircase.
+host_termios='stty -a -F /proc/$PTYRUN_PID/fd/0 | tr " " "\n" | grep -xE -- "-?(icanon|opost|onlcr)" | tr "\n" " " >&2; echo >&2'
+pty -n 1 -a 'expect ready 10000' -a "run $host_termios" -a 'wait 10000' -a 'status 0' -- \
+	"${D[@]}" sh -c 'echo ready >&2; sleep 1'
+assert_eq "opost onlcr -icanon " "$(head -n 1 "$WORK/.err")" \
+	"stdin a terminal, stdout a pipe: while drop runs the host terminal is raw on input, output processing kept"
+pty -a 'expect ready 10000' -a 'wait 10000' -a 'status 0' -- sh -c \
+	"\"\$@\" sh -c 'echo ready >&2; sleep 0.3; printf \"l1\\nl2\\nl3\\n\"; sleep 0.3' | cat" sh "${D[@]}"
+assert_contains "$(cat "$WORK/.tty")" $'l1\r\nl2\r\nl3\r' \
+	"'drop run ... | cat' with stdin a terminal: cat's lines start at the left margin (no staircase)"
+pty -a 'expect ready 10000' -a 'send \e' -a 'expect raw' -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c \
+	'stty raw -echo; echo ready; head -c 1 >/dev/null; printf "a\nb\r\nraw\r\n"; sleep 0.5; stty sane'
+assert_contains "$(cat "$WORK/.tty")" $'\na\nb\r\nraw\r' \
+	"a program that turned its output processing off: a bare LF stays one, CRLF stays one"
+
 # Input: a 100 KB paste reaches a program in raw mode whole (the relay waits while the pty is full).
 head -c 75000 /dev/urandom | base64 -w 76 >"$WORK/paste"
 size=$(stat -c %s "$WORK/paste")
