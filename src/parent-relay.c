@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "parent-termfilter.h"
 #include "sys.h"
 
@@ -346,6 +347,7 @@ static void handle_signal(const struct relay_fds *fds, bool *skip_cont)
 struct relay {
 	struct pipe_dir dirs[4];  /* to pty or stdin pipe, from pty, from stdout, from stderr */
 	size_t n;
+	size_t first_output;      /* dirs from here on are output; input does not keep the relay alive */
 	bool skip_cont;           /* the SIGCONT that ended drop's own stop was answered already */
 };
 
@@ -542,21 +544,35 @@ static void on_timeout(const struct relay_fds *fds, int tfd, struct relay_result
 	}
 }
 
-int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *err)
+void relay_init(struct relay_fds *fds)
 {
-	struct relay r = { .n = 0 };
-	struct pipe_dir *out;
-	struct pollfd pfd[10];
-	int tfd = -1;
-	int code;
-	bool child_done = false;
-	bool hup_sent = false;
-	size_t first_output;
+	*fds = (struct relay_fds){ .master = -1, .tty_out = -1, .tty_in = -1, .stdin_pipe = -1, .stdout_pipe = -1,
+				   .stderr_pipe = -1, .pidfd = -1, .status_fd = -1, .sigfd = -1 };
+}
 
-	relay_add(&r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master >= 0 ? fds->master : -1, false);
-	relay_add(&r, fds->stdin_pipe >= 0 ? STDIN_FILENO : -1, fds->stdin_pipe, true);
-	first_output = r.n;
-	out = relay_add(&r, fds->master >= 0 ? dup(fds->master) : -1, fds->tty_out, false);
+void relay_free(struct relay_fds *fds)
+{
+	if (!fds)
+		return;
+	int *owned[] = { &fds->master, &fds->stdin_pipe, &fds->stdout_pipe, &fds->stderr_pipe };
+
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		if (*owned[i] >= 0)
+			close(*owned[i]);
+		*owned[i] = -1;
+	}
+}
+
+/* The directions, each owning what relay_fds gave it (stolen from fds), and the pty output's filter. */
+static int relay_setup(struct relay *r, struct relay_fds *fds, struct relay_result *res, struct drop_err *err)
+{
+	int stdin_pipe = steal_fd(&fds->stdin_pipe);
+	struct pipe_dir *out;
+
+	relay_add(r, fds->tty_in >= 0 && fds->master >= 0 ? fds->tty_in : -1, fds->master, false);
+	relay_add(r, stdin_pipe >= 0 ? STDIN_FILENO : -1, stdin_pipe, true);
+	r->first_output = r->n;
+	out = relay_add(r, fds->master >= 0 ? fcntl(fds->master, F_DUPFD_CLOEXEC, 0) : -1, fds->tty_out, false);
 	mark_ours(out);
 	if (out)
 		watch_newlines(out, fds);
@@ -566,23 +582,38 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 			return err_sys(err, DROP_ESETUP, "out of memory");
 		termfilter_init(out->filter);
 	}
-	out = relay_add(&r, fds->stdout_pipe, STDOUT_FILENO, false);
+	out = relay_add(r, steal_fd(&fds->stdout_pipe), STDOUT_FILENO, false);
 	mark_ours(out);
 	cap_stream(out, fds->max_output, &res->truncated[0]);
-	out = relay_add(&r, fds->stderr_pipe, STDERR_FILENO, false);
+	out = relay_add(r, steal_fd(&fds->stderr_pipe), STDERR_FILENO, false);
 	mark_ours(out);
 	cap_stream(out, fds->max_output, &res->truncated[1]);
-	if (fds->timeout_ms) {
-		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (tfd < 0 || arm_timer(tfd, fds->timeout_ms) < 0)
-			return err_sys(err, DROP_ESETUP, "cannot start the timeout");
+	return 0;
+}
+
+static void relay_close(struct relay *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		dir_close_src(&r->dirs[i]);
+		dir_close_dst(&r->dirs[i]);
+		free(r->dirs[i].buf);
+		free(r->dirs[i].raw);
+		free(r->dirs[i].filter);
 	}
-	if (fds->master >= 0)
-		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
-	/* Until pid 1 is gone and every output stream has hit EOF: the last bytes always arrive. */
-	while (!child_done || outputs_open(&r, first_output)) {
+	r->n = 0;
+}
+
+/* Until pid 1 is gone and every output stream has hit EOF: the last bytes always arrive. */
+static int relay_loop(struct relay *r, const struct relay_fds *fds, int tfd, struct relay_result *res,
+		      struct drop_err *err)
+{
+	struct pollfd pfd[10];
+	bool child_done = false;
+	bool hup_sent = false;
+
+	while (!child_done || outputs_open(r, r->first_output)) {
 		nfds_t sig_idx, status_idx;
-		nfds_t n = relay_pollset(&r, fds, pfd, child_done, &sig_idx, &status_idx);
+		nfds_t n = relay_pollset(r, fds, pfd, child_done, &sig_idx, &status_idx);
 		nfds_t timer_idx = n;
 		bool was_done = child_done;
 
@@ -593,16 +624,16 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 				continue;
 			return err_sys(err, DROP_ESETUP, "poll");
 		}
-		if (!was_done && pfd[status_idx].revents && on_record(&r, first_output, fds, res))
+		if (!was_done && pfd[status_idx].revents && on_record(r, r->first_output, fds, res))
 			child_done = true;
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
 		if (timer_idx < n && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
 		if (pfd[sig_idx].revents & POLLIN)
-			handle_signal(fds, &r.skip_cont);
-		relay_step(&r, pfd, sig_idx);
-		if (fds->tty_in >= 0 && r.n > 0 && r.dirs[0].src < 0 && !hup_sent) {
+			handle_signal(fds, &r->skip_cont);
+		relay_step(r, pfd, sig_idx);
+		if (fds->tty_in >= 0 && r->n > 0 && r->dirs[0].src < 0 && !hup_sent) {
 			/* The host terminal hung up: the sandbox's session hangs up too. */
 			sys_pidfd_send_signal(fds->pidfd, SIGHUP);
 			hup_sent = true;
@@ -611,17 +642,28 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 	/* A late answer to a query cannot reach the user's shell: unread input goes (SPEC 5). */
 	if (fds->term && fds->term->raw)
 		tcflush(fds->term->fd, TCIFLUSH);
-	for (size_t i = 0; i < r.n; i++) {
-		dir_close_src(&r.dirs[i]);
-		dir_close_dst(&r.dirs[i]);
-		free(r.dirs[i].buf);
-		free(r.dirs[i].raw);
-		free(r.dirs[i].filter);
+	return 0;
+}
+
+int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *err)
+{
+	struct relay r = { .n = 0 };
+	autoclose int tfd = -1;
+	int rc = relay_setup(&r, fds, res, err);
+
+	if (rc == 0 && fds->timeout_ms) {
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (tfd < 0 || arm_timer(tfd, fds->timeout_ms) < 0)
+			rc = err_sys(err, DROP_ESETUP, "cannot start the timeout");
 	}
-	if (fds->master >= 0)
-		close(fds->master);
-	if (tfd >= 0)
-		close(tfd);
-	code = res->reported ? exit_code_of(res->wait_status) : wait_status(fds->pidfd);
-	return res->timed_out ? DROP_TIMEOUT : code;
+	if (rc == 0 && fds->master >= 0)
+		forward_winsize(fds->tty_in >= 0 ? fds->tty_in : fds->tty_out, fds->master);
+	if (rc == 0)
+		rc = relay_loop(&r, fds, tfd, res, err);
+	relay_close(&r);
+	relay_free(fds);
+	if (rc < 0)
+		return -1;
+	rc = res->reported ? exit_code_of(res->wait_status) : wait_status(fds->pidfd);
+	return res->timed_out ? DROP_TIMEOUT : rc;
 }

@@ -50,10 +50,17 @@ struct relay_result {
 	bool truncated[2];     /* stdout, stderr cut at max_output */
 };
 
+/* Every fd -1, nothing else set: fill in what the run has. */
+void relay_init(struct relay_fds *fds);
+/* Closes the fds that relay_fds owns (master and the three pipe ends); NULL-safe, idempotent. */
+void relay_free(struct relay_fds *fds);
+
 /*
  * Relay until pid 1 exits and every stream is drained. Returns the exit
- * status for drop (the program's, 128+N for signal N). Takes ownership of
- * the fds in relay_fds except pidfd and sigfd.
+ * status for drop (the program's, 128+N for signal N), or -1 with err set.
+ * Owns master, stdin_pipe, stdout_pipe and stderr_pipe and closes them on
+ * every path (relay_free); pidfd, status_fd, sigfd and the host's own
+ * tty_in/tty_out stay the caller's.
  */
 int relay_run(struct relay_fds *fds, struct relay_result *result, struct drop_err *err);
 
