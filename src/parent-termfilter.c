@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define ESC 0x1b
@@ -305,10 +306,24 @@ static bool in_text(struct termfilter *f, struct tf_out *o, uint8_t b)
 	return false;
 }
 
+/* The next ESC or C1 lead byte at or after i (n if none); memchr is vectorised, and each position is found once. */
+static size_t next_special(const uint8_t *in, size_t i, size_t n, size_t *esc, size_t *c2)
+{
+	if (*esc == SIZE_MAX || *esc < i) {
+		const uint8_t *p = memchr(in + i, ESC, n - i);
+		*esc = p ? (size_t)(p - in) : n;
+	}
+	if (*c2 == SIZE_MAX || *c2 < i) {
+		const uint8_t *p = memchr(in + i, C1_LEAD, n - i);
+		*c2 = p ? (size_t)(p - in) : n;
+	}
+	return *esc < *c2 ? *esc : *c2;
+}
+
 size_t termfilter_run(struct termfilter *f, const uint8_t *in, size_t n, uint8_t *out)
 {
 	struct tf_out o = { .p = out, .n = 0 };
-	size_t i = 0;
+	size_t i = 0, esc = SIZE_MAX, c2 = SIZE_MAX;
 
 	while (i < n) {
 		uint8_t b;
@@ -316,9 +331,8 @@ size_t termfilter_run(struct termfilter *f, const uint8_t *in, size_t n, uint8_t
 
 		if (f->state == TF_GROUND) {
 			/* The hot path: plain text up to the next ESC or C1 lead byte, copied as it is. */
-			size_t j = i;
-			while (j < n && in[j] != ESC && in[j] != C1_LEAD)
-				j++;
+			size_t j = next_special(in, i, n, &esc, &c2);
+
 			emit(&o, in + i, j - i);
 			if (j == n)
 				break;
