@@ -219,6 +219,7 @@ static int resolve_security_and_gui(const struct drop_config *c, struct drop_set
 {
 	s->seccomp = !last_is(c, CFG_SECURITY_SECCOMP, "off", false);
 	s->userns = last_is(c, CFG_SECURITY_USERNS, "yes", false);
+	s->terminal_raw = last_is(c, CFG_SECURITY_TERMINAL, "raw", false);
 	s->x11 = last_is(c, CFG_GUI_X11, "yes", false);
 	s->wayland = last_is(c, CFG_GUI_WAYLAND, "yes", false);
 	s->audio = last_is(c, CFG_GUI_AUDIO, "yes", false);

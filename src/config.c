@@ -360,6 +360,13 @@ static int check_syscall(const char *value, char *why, size_t why_len)
 	return reason(why, why_len, "unknown system call");
 }
 
+static int check_terminal(const char *value, char *why, size_t why_len)
+{
+	static const char *const modes[] = { "filtered", "raw", NULL };
+
+	return check_choice(value, modes, "filtered or raw", why, why_len);
+}
+
 /* Only yes|no: one spelling keeps profiles greppable. */
 static int check_yes_no(const char *value, char *why, size_t why_len)
 {
@@ -431,6 +438,7 @@ static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_SECURITY_SECCOMP_ALLOW] = { { "security", "seccomp_allow", true }, check_syscall },
 	[CFG_SECURITY_SECCOMP_DENY] = { { "security", "seccomp_deny", true }, check_syscall },
 	[CFG_SECURITY_USERNS] = { { "security", "userns", false }, check_yes_no },
+	[CFG_SECURITY_TERMINAL] = { { "security", "terminal", false }, check_terminal },
 	[CFG_GUI_X11] = { { "gui", "x11", false }, check_yes_no },
 	[CFG_GUI_WAYLAND] = { { "gui", "wayland", false }, check_yes_no },
 	[CFG_GUI_AUDIO] = { { "gui", "audio", false }, check_yes_no },

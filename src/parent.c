@@ -354,7 +354,7 @@ static int relay(struct parent *p, struct drop_err *err)
 	fds.term = &p->term;
 	fds.timeout_ms = p->in->timeout_ms;
 	fds.max_output = p->in->max_output;
-	fds.filter_terminal = true;
+	fds.filter_terminal = !p->in->settings || !p->in->settings->terminal_raw;
 	return relay_run(&fds, &out->end, err);
 }
 

@@ -252,6 +252,9 @@ check "OSC 52, DECRQSS, XTGETTCAP, CSI 21 t, OSC 11;? and OSC 4;1;? removed; a t
 pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c "printf '$seqs' | dd bs=1 status=none"
 check "split into single bytes, the same sequences are removed and kept" cmp -s "$WORK/filtered" "$WORK/.tty" ||
 	diag "got: $(od -c "$WORK/.tty" | head -n 8)"
+printf '[security]\nterminal = raw\n' >"$WORK/raw.ini"
+pty -a 'wait 10000' -a 'status 0' -- "$DROP" run -e x -n off -c "$WORK/raw.ini" -- /bin/sh -c "printf '$seqs'"
+check "[security] terminal = raw: every sequence reaches the terminal" cmp -s "$WORK/unfiltered" "$WORK/.tty"
 
 # ---- output completeness
 
