@@ -102,6 +102,11 @@ static void start_by_c1(struct termfilter *f, uint8_t c1, const uint8_t *intro, 
 	}
 }
 
+static bool is_continuation(uint8_t b)
+{
+	return b >= 0x80 && b <= 0xbf;
+}
+
 /* ---- strings (OSC, DCS) */
 
 static bool osc_removed(const struct termfilter *f)
@@ -109,10 +114,16 @@ static bool osc_removed(const struct termfilter *f)
 	return (f->field == TF_FIELD_NUM && f->ndigits && f->num == 52) || f->query || f->field == TF_FIELD_QMARK;
 }
 
-/* The string ends (terminator, or ESC/CAN/SUB, after which a terminator may dispatch it anyway). */
+/*
+ * The string ends: at its terminator (BEL, ST, or CAN/SUB, which the terminal
+ * also gets), or cut short by the ESC or C1 control of the next sequence
+ * (tlen 0). Cut short while still held, it goes: the terminal would keep the
+ * string open, and what follows a removed sequence could complete it (an
+ * "ESC ] 5" cut short, then "2;c;..." after a removed sequence, is OSC 52).
+ */
 static void end_string(struct termfilter *f, struct tf_out *o, const uint8_t *term, size_t tlen)
 {
-	bool removed = f->mode == TF_DROP || (f->mode == TF_HOLD && osc_removed(f));
+	bool removed = f->mode == TF_DROP || (f->mode == TF_HOLD && (osc_removed(f) || !tlen));
 
 	if (!removed) {
 		release(f, o);
@@ -179,6 +190,8 @@ static bool in_string(struct termfilter *f, struct tf_out *o, uint8_t b)
 			end_string(f, o, st7, 2);
 			return true;
 		}
+		/* The string ends here, and the ESC starts the next sequence. (A terminal keeps a passed
+		 * string open until it sees that ESC: text after a removed sequence only joins the string.) */
 		end_string(f, o, NULL, 0);
 		f->state = TF_ESC;
 		return false;
@@ -188,7 +201,16 @@ static bool in_string(struct termfilter *f, struct tf_out *o, uint8_t b)
 			end_string(f, o, st8, 2);
 			return true;
 		}
-		str_byte(f, o, C1_LEAD);
+		if (b == 0x9b || b == 0x9d || b == 0x90) {
+			/* CSI, OSC or DCS in UTF-8 form ends the string and starts a sequence, as ESC does. */
+			uint8_t intro[2] = { C1_LEAD, b };
+			end_string(f, o, NULL, 0);
+			start_by_c1(f, b, intro, 2);
+			return true;
+		}
+		/* Only a whole UTF-8 character passes: a lone lead byte could pair with what follows a removed sequence. */
+		if (is_continuation(b))
+			str_byte(f, o, C1_LEAD);
 		return false;
 	default:
 		break;
@@ -241,11 +263,13 @@ static void header_final(struct termfilter *f, struct tf_out *o, uint8_t b)
 /* One byte of a CSI or DCS header; returns false when the byte must be looked at again. */
 static bool in_header(struct termfilter *f, struct tf_out *o, uint8_t b)
 {
-	if (b == ESC || b == CAN || b == SUB) {
-		/* The sequence is cancelled before it did anything. */
+	if (b == ESC || b == CAN || b == SUB || b == C1_LEAD) {
+		/* The sequence is cancelled before it did anything (C1_LEAD: perhaps a C1 control, as ESC). */
 		f->hold_len = 0;
 		f->state = TF_GROUND;
-		return b != ESC ? (emit1(o, b), true) : false;
+		if (b == CAN || b == SUB)
+			emit1(o, b);
+		return b == CAN || b == SUB;
 	}
 	if (b < 0x20) {
 		emit1(o, b); /* a terminal executes C0 controls in the middle of a sequence */
@@ -291,9 +315,16 @@ static bool in_text(struct termfilter *f, struct tf_out *o, uint8_t b)
 			start_by_c1(f, b, intro, 2);
 			return true;
 		}
+		if (b == ESC)
+			return true; /* the first ESC is cancelled by the second; passed alone, it could join what follows a removed sequence */
+		if (b == C1_LEAD) {
+			f->state = TF_C2; /* likewise cancelled by a C1 control in UTF-8 form */
+			return true;
+		}
 		f->state = TF_GROUND;
 		emit(o, &esc, 1);
-		return b == ESC ? (f->state = TF_ESC, true) : (emit1(o, b), true);
+		emit1(o, b);
+		return true;
 	}
 	/* TF_C2 */
 	f->state = TF_GROUND;
@@ -302,7 +333,8 @@ static bool in_text(struct termfilter *f, struct tf_out *o, uint8_t b)
 		start_by_c1(f, b, intro, 2);
 		return true;
 	}
-	emit(o, &lead, 1);
+	if (is_continuation(b))
+		emit(o, &lead, 1); /* else an invalid lone lead byte goes, for the same reason as a lone ESC */
 	return false;
 }
 

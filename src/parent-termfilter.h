@@ -16,7 +16,11 @@
  * forms (U+009B CSI, U+009D OSC, U+0090 DCS, U+009C ST), which a terminal in
  * UTF-8 mode may honour. Raw 8-bit C1 bytes are passed: in UTF-8 they are
  * continuation bytes of ordinary text. An OSC ends at BEL or ST, a DCS at
- * ST; ESC, CAN or SUB inside a string ends it the way a terminal does.
+ * ST; ESC, a C1 control, CAN or SUB inside a string or a header ends it the
+ * way a terminal does. Nothing the filter passes can combine with what
+ * follows a removed sequence: an ESC cancelled by the next ESC and a lone
+ * UTF-8 lead byte are dropped, and a sequence cut short while undecided
+ * goes with it.
  *
  * A sequence split across calls is held in the filter (at most
  * TERMFILTER_HOLD bytes). A held sequence that grows past that bound (a

@@ -99,6 +99,17 @@ static void removed(void)
 	CHECK("CSI 21 t in UTF-8 C1 form is removed", "a\xc2\x9b" "21tb", "ab");
 	CHECK("an OSC 52 cut short by ESC is removed, the next sequence kept", "a\033]52;c;eA==\033[1mb", "a\033[1mb");
 	CHECK("an OSC 52 cut short by CAN is removed", "a\033]52;c;eA==\030b", "ab");
+	/* Found by fuzz-termfilter: a lone ESC or C1 lead byte before a removed sequence joined the text after it. */
+	CHECK("a lone ESC does not join the text after a removed sequence", "\033\033]52;x\030]52;c;eA==\007",
+	      "]52;c;eA==\007");
+	CHECK("a lone C2 does not join the text after a removed sequence", "\xc2\033]52;x\007\xc2\x9d" "52;c;eA==\007",
+	      "");
+	CHECK("a title cut short by a removed sequence", "\033]2;t\033]52;x\007more", "\033]2;tmore");
+	CHECK("OSC 52 in UTF-8 C1 form inside a title is removed", "\033]2;t\xc2\x9d" "52;c;eA==\007more", "\033]2;tmore");
+	CHECK("an OSC cut short before its number is known goes", "\xc2\x9d\033\xc2" "52;c;eA==\007", "52;c;eA==\007");
+	CHECK("an OSC 4 cut short by ESC goes", "\033]4;1\033[mx", "\033[mx");
+	CHECK("OSC 52 in UTF-8 C1 form after ESC is removed", "\033\xc2\x9d" "52;c;eA==\007more", "more");
+	CHECK("OSC 52 in UTF-8 C1 form inside a CSI is removed", "\033[1\xc2\x9d" "52;c;eA==\007more", "more");
 }
 
 static void kept(void)
@@ -121,7 +132,7 @@ static void kept(void)
 	CHECK("a sixel DCS passes", "\033Pq#0;2;0;0;0#0~~\033\\", "\033Pq#0;2;0;0;0#0~~\033\\");
 	CHECK("charset and keypad escapes pass", "\033(B\033=\033>\0337\0338", "\033(B\033=\033>\0337\0338");
 	CHECK("C0 inside a CSI is executed in place", "\033[1\r2m", "\r\033[12m");
-	CHECK("ESC ESC [ m passes", "\033\033[m", "\033\033[m");
+	CHECK("ESC ESC [ m: the cancelled first ESC goes, the rest passes", "\033\033[m", "\033[m");
 }
 
 /* An over-long OSC of undecided kind or CSI is removed whole; the text after it is kept. */
