@@ -133,9 +133,11 @@ static void strip_cr(struct pipe_dir *d)
 	char *b = d->buf;
 	size_t n = d->len, w = 0, i = 0;
 
+	if (n == 0)
+		return; /* all of the chunk held by the filter: a pending \r keeps waiting */
 	if (d->cr_pending) {
 		d->cr_pending = false;
-		if (n == 0 || b[0] != '\n') {
+		if (b[0] != '\n') {
 			memmove(b + 1, b, n);
 			b[0] = '\r';
 			n++;
