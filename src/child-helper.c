@@ -58,7 +58,7 @@ static void *helper_main(void *arg)
 		sem_post(&h->netns_ready);
 	}
 	/* Out of the host terminal's session, so that only the parent decides
-	 * what reaches the sandbox (the program makes a session of its own).
+	 * what reaches the sandbox (the program gets a process group in this session).
 	 * setsid acts on the whole process, and it is slow where the scheduler
 	 * makes an autogroup per session. */
 	if (setsid() < 0)

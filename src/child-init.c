@@ -36,14 +36,38 @@ int init_exit_code(int status)
 	return 125;
 }
 
-/* Reap everything that has exited; true once the program itself is gone. */
-static bool reap(pid_t program, struct program_end *end)
+void init_report(int fd, int wait_status, uint64_t maxrss_kib)
+{
+	uint8_t buf[12];
+
+	/* u32 wait status, u64 peak RSS in KiB, big-endian; 12 bytes go through a pipe in one piece */
+	for (int i = 0; i < 4; i++)
+		buf[i] = (uint8_t)((uint32_t)wait_status >> (24 - 8 * i));
+	for (int i = 0; i < 8; i++)
+		buf[4 + i] = (uint8_t)(maxrss_kib >> (56 - 8 * i));
+	if (write(fd, buf, sizeof(buf)) < 0)
+		return; /* drop is gone: nobody to tell */
+}
+
+/*
+ * Reap everything that has exited; true once the program itself is gone. A
+ * stop of the program (not of its children: a shell inside handles those)
+ * is reported at once, so that drop can stop too, like a shell job.
+ */
+static bool reap(pid_t program, int report_fd, struct program_end *end)
 {
 	struct rusage ru;
 	bool done = false;
 	pid_t pid;
 	int st;
 
+	while ((pid = wait4(program, &st, WNOHANG | WUNTRACED, &ru)) == program && WIFSTOPPED(st))
+		init_report(report_fd, st, 0);
+	if (pid == program) {
+		end->wait_status = st;
+		end->maxrss_kib = (uint64_t)ru.ru_maxrss;
+		done = true;
+	}
 	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
 		if (pid == program) {
 			end->wait_status = st;
@@ -54,7 +78,15 @@ static bool reap(pid_t program, struct program_end *end)
 	return done;
 }
 
-void init_supervise(pid_t program, struct program_end *end)
+/* Job control goes to the program's whole process group (a pipeline of sh -c stops and resumes as one). */
+static void forward(pid_t program, int sig)
+{
+	if ((sig == SIGCONT || sig == SIGTSTP) && kill(-program, sig) == 0)
+		return;
+	kill(program, sig);
+}
+
+void init_supervise(pid_t program, int report_fd, struct program_end *end)
 {
 	struct signalfd_siginfo si;
 	sigset_t set;
@@ -63,7 +95,7 @@ void init_supervise(pid_t program, struct program_end *end)
 	end->wait_status = 125 << 8;
 	end->maxrss_kib = 0;
 	/* The program may already be gone before we start listening. */
-	if (reap(program, end))
+	if (reap(program, report_fd, end))
 		return;
 	init_forwarded_signals(&set);
 	sigaddset(&set, SIGCHLD);
@@ -77,8 +109,8 @@ void init_supervise(pid_t program, struct program_end *end)
 		if (n != sizeof(si))
 			return;
 		if (si.ssi_signo != SIGCHLD)
-			kill(program, (int)si.ssi_signo);
-		else if (reap(program, end))
+			forward(program, (int)si.ssi_signo);
+		else if (reap(program, report_fd, end))
 			return;
 	}
 }

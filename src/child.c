@@ -33,6 +33,7 @@ struct child {
 	const struct child_args *args;
 	struct drop_setup setup;
 	int pty_slave;
+	bool init_leads_session;      /* drop run: pid 1 leads the session; the program is a process group in it */
 	struct seccomp_blob filters;  /* compiled by the helper thread (drop run) or the program's process (drop enter) */
 };
 
@@ -94,8 +95,38 @@ static int install_stdio(struct child *c, struct drop_err *err)
 	return 0;
 }
 
+/*
+ * drop run: pid 1 leads the session and has the pty as its controlling
+ * terminal; the program gets a process group of its own in that session, in
+ * the terminal's foreground. A group whose parent is in the same session is
+ * not orphaned, so Ctrl-Z and SIGTSTP stop it (the kernel discards them for
+ * an orphaned group) and pid 1 can report the stop to drop.
+ */
+static int join_init_session(struct child *c, struct drop_err *err)
+{
+	sigset_t ttou, old;
+	int rc;
+
+	if (setpgid(0, 0) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot make the program's process group");
+	if (c->pty_slave < 0)
+		return 0;
+	/* A background group that sets the foreground gets SIGTTOU unless it blocks it. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	rc = tcsetpgrp(c->pty_slave, getpid());
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0)
+		return err_sys(err, DROP_ESETUP, "cannot put the program in the terminal's foreground");
+	return 0;
+}
+
+/* drop enter: the program leads a session of its own. */
 static int take_terminal(struct child *c, struct drop_err *err)
 {
+	if (c->init_leads_session)
+		return join_init_session(c, err);
 	if (setsid() < 0)
 		return err_sys(err, DROP_ESETUP, "setsid failed");
 	if (c->pty_slave >= 0 && ioctl(c->pty_slave, TIOCSCTTY, 0) < 0)
@@ -192,16 +223,9 @@ fail:
 __attribute__((noreturn)) static void exit_reporting(const struct child_args *args, pid_t program)
 {
 	struct program_end end;
-	uint8_t buf[12];
 
-	init_supervise(program, &end);
-	/* u32 wait status, u64 peak RSS in KiB, big-endian */
-	for (int i = 0; i < 4; i++)
-		buf[i] = (uint8_t)((uint32_t)end.wait_status >> (24 - 8 * i));
-	for (int i = 0; i < 8; i++)
-		buf[4 + i] = (uint8_t)(end.maxrss_kib >> (56 - 8 * i));
-	if (write(args->status_fd, buf, sizeof(buf)) < 0)
-		_exit(init_exit_code(end.wait_status));
+	init_supervise(program, args->status_fd, &end);
+	init_report(args->status_fd, end.wait_status, end.maxrss_kib);
 	_exit(init_exit_code(end.wait_status));
 }
 
@@ -327,6 +351,12 @@ void child_main(const struct child_args *args)
 	    wait_for_go(&c, &err) < 0)
 		fail_setup(&c, &err);
 	c.filters = helper.filters;
+	/* The helper made us a session leader: the pty becomes our controlling terminal (join_init_session). */
+	if (c.pty_slave >= 0 && ioctl(c.pty_slave, TIOCSCTTY, 0) < 0) {
+		err_sys(&err, DROP_ESETUP, "cannot make the pty the controlling terminal");
+		fail_setup(&c, &err);
+	}
+	c.init_leads_session = true;
 	/* Only now: the parent wrote our id maps and pasta joined our namespaces
 	 * through /proc/PID, which a non-dumpable process refuses. Until now no
 	 * other process exists in our new pid namespace (and drop enter needs a

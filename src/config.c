@@ -434,6 +434,7 @@ static const struct cfg_choice seccomp_modes[] = { { "default", 1 }, { "off", 0 
 static const struct cfg_choice git_modes[] = {
 	{ "ro", GIT_RO }, { "safe", GIT_SAFE }, { "rw", GIT_RW }, { NULL, 0 },
 };
+static const struct cfg_choice terminal_modes[] = { { "filtered", 0 }, { "raw", 1 }, { NULL, 0 } };
 static const struct cfg_choice dbus_modes[] = {
 	{ "none", DBUS_NONE }, { "filtered", DBUS_FILTERED }, { "session", DBUS_SESSION }, { NULL, 0 },
 };
@@ -497,6 +498,8 @@ static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 					LANDS(seccomp_deny) },
 	[CFG_SECURITY_USERNS] = { { "security", "userns", false, NULL }, KIND_CHOICE, yes_no, 0,
 				  LANDS(userns) },
+	[CFG_SECURITY_TERMINAL] = { { "security", "terminal", false, NULL }, KIND_CHOICE, terminal_modes, 0,
+				    LANDS(terminal_raw) },
 	[CFG_GUI_X11] = { { "gui", "x11", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(x11) },
 	[CFG_GUI_WAYLAND] = { { "gui", "wayland", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(wayland) },
 	[CFG_GUI_AUDIO] = { { "gui", "audio", false, NULL }, KIND_CHOICE, yes_no, 0, LANDS(audio) },

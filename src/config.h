@@ -34,6 +34,7 @@ enum cfg_key {
 	CFG_SECURITY_SECCOMP_ALLOW,
 	CFG_SECURITY_SECCOMP_DENY,
 	CFG_SECURITY_USERNS,
+	CFG_SECURITY_TERMINAL,
 	CFG_GUI_X11,
 	CFG_GUI_WAYLAND,
 	CFG_GUI_AUDIO,
@@ -185,6 +186,7 @@ struct drop_settings {
 	char **seccomp_allow;          /* NULL-terminated, names or numbers as written */
 	char **seccomp_deny;
 	bool userns;
+	bool terminal_raw;             /* [security] terminal = raw: no filter of the host terminal's output */
 	bool x11, wayland, audio, gpu;
 	enum dbus_mode dbus;
 	char **dbus_talk, **dbus_own;

@@ -337,23 +337,24 @@ static int start_program(struct parent *p, struct drop_err *err)
 static int relay(struct parent *p, struct drop_err *err)
 {
 	int tty_out = p->kind[1] == STREAM_TTY ? 1 : p->kind[2] == STREAM_TTY ? 2 : 0;
-	struct relay_fds fds = {
-		.master = steal_fd(&p->pty_master),
-		.tty_out = tty_out,
-		.tty_in = p->kind[0] == STREAM_TTY ? 0 : -1,
-		.stdin_pipe = steal_fd(&p->our_end[0]),
-		.stdout_pipe = steal_fd(&p->our_end[1]),
-		.stderr_pipe = steal_fd(&p->our_end[2]),
-		.pidfd = p->pidfd,
-		.status_fd = p->status_pipe[0],
-		.sigfd = p->sigfd,
-		.term = &p->term,
-		.timeout_ms = p->in->timeout_ms,
-		.max_output = p->in->max_output,
-	};
 	struct parent_outcome ignored = { 0 };
 	struct parent_outcome *out = p->in->out ? p->in->out : &ignored;
+	struct relay_fds fds;
 
+	relay_init(&fds);
+	fds.master = steal_fd(&p->pty_master);
+	fds.tty_out = tty_out;
+	fds.tty_in = p->kind[0] == STREAM_TTY ? 0 : -1;
+	fds.stdin_pipe = steal_fd(&p->our_end[0]);
+	fds.stdout_pipe = steal_fd(&p->our_end[1]);
+	fds.stderr_pipe = steal_fd(&p->our_end[2]);
+	fds.pidfd = p->pidfd;
+	fds.status_fd = p->status_pipe[0];
+	fds.sigfd = p->sigfd;
+	fds.term = &p->term;
+	fds.timeout_ms = p->in->timeout_ms;
+	fds.max_output = p->in->max_output;
+	fds.filter_terminal = !p->in->settings || !p->in->settings->terminal_raw;
 	return relay_run(&fds, &out->end, err);
 }
 

@@ -64,7 +64,7 @@ pts/0" "$TTY" "the program's terminal is /dev/pts/0 of the sandbox's devpts, and
 pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c 'ls /dev/pts | sort | tr "\n" " "'
 assert_eq "0 ptmx " "$TTY" "the sandbox's devpts holds only its own pty"
 pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c 'ps -eo tty= | sort -u | tr -d " " | tr "\n" " "'
-assert_eq "? pts/0 " "$TTY" "no process inside has the host terminal (pid 1 has none)"
+assert_eq "pts/0 " "$TTY" "no process inside has the host terminal (pid 1 leads the session of the sandbox's own)"
 
 run_drop run -e x -n off -- tty
 assert_status 1 "no terminal at all: tty exits 1"
@@ -184,6 +184,78 @@ pty -a 'expect ready 10000' -a 'kill TSTP' -a "$stopped" -a 'termios-check' -a '
 	"${D[@]}" sh -c 'echo ready; read x; echo "got $x"'
 pty_ok "kill -TSTP drop: terminal restored while stopped; after SIGCONT input flows again and the end restores it"
 
+# The program stops: drop gives the terminal back and stops too, like a shell job; SIGCONT (fg) resumes both.
+pty -a 'expect ready 10000' -a "$stopped" -a 'termios-check' -a 'sleep 300' -a "$stopped" \
+	-a 'kill CONT' -a 'expect ^resumed 5000' -a 'wait 5000' -a 'status 5' -a 'termios-check' -- \
+	"${D[@]}" sh -c 'echo ready; kill -STOP $$; echo resumed; exit 5'
+pty_ok "the program stops itself (SIGSTOP): drop stops with the terminal restored; SIGCONT resumes it, status kept"
+# Under a job-control shell (drop is a job of bash on the terminal): Ctrl-Z and SIGTSTP give the prompt
+# back in the shell's own mode, fg resumes the program.
+drop_stopped='ps -o stat= --ppid $PTYRUN_PID | grep -q "^T"'
+cat >"$WORK/ctrlz.script" <<EOF
+expect \\\$ \$ 10000
+send $DROP run -e x -n off -- sh -c 'echo rea""dy; exec cat'\\r
+expect ^ready\\r\$ 10000
+send one\\r
+expect one\\r\\none\\r\\n
+send \\x1a
+expect Stopped
+expect \\\$ \$
+run $drop_stopped
+send stty -a | grep -o -- '-*icanon'\\r
+expect ^icanon
+send fg\\r
+expect exec cat'?\\r\\n
+send two\\r
+expect two\\r\\ntwo\\r\\n
+send \\x04
+expect \\\$ \$
+send echo "status=\$?"\\r
+expect status=0
+send $DROP run -e x -n off -- sh -c 'echo rea""dy; kill -TSTP \\\$\\\$; echo resumed; exit 5'\\r
+expect ^ready
+expect Stopped
+expect \\\$ \$
+run $drop_stopped
+send fg\\r
+expect ^resumed
+expect \\\$ \$
+send echo "status=\$?"\\r
+expect status=5
+send exit\\r
+wait 5000
+EOF
+pty -f "$WORK/ctrlz.script" -- bash --norc --noprofile -i
+pty_ok "Ctrl-Z on a cooked-mode program, and its own SIGTSTP: drop stops, the shell's prompt comes back, fg resumes"
+# Without a job-control shell (drop's process group is orphaned, as for 'xterm -e drop run ...'), a
+# Ctrl-Z or SIGTSTP cannot stop drop for good, nobody could continue it: the program goes on.
+# (cat echoes a line first: a Ctrl-Z while sh is still starting it stops sh's vfork child, which no shell sees)
+pty -a 'expect ready 10000' -a 'send one\r' -a 'expect one\r\none' -a 'send \x1a' -a 'sleep 500' \
+	-a 'send more\r' -a 'expect more\r\nmore' \
+	-a 'send \x04' -a 'expect ^resumed' -a 'wait 5000' -a 'status 5' -a 'termios-check' -- \
+	"${D[@]}" sh -c 'echo ready; cat; kill -TSTP $$; echo resumed; exit 5'
+pty_ok "Ctrl-Z and SIGTSTP with nobody to continue drop (orphaned process group): the program goes on"
+
+# ---- the host terminal is not the sandbox's to command (SPEC 5)
+
+# Each sequence between two letters; the removed ones must not reach the terminal, the others must, whole.
+seqs='A\033]52;c;aGVsbG8=\007B\033P$qm\033\\C\033[21tD\033]11;?\007E\033]4;1;?\033\\F\033P+q544e\033\\G'
+seqs=$seqs'\033]2;T1\007H\033]8;;http://x/\033\\L\033]8;;\033\\I\033[6nJ\033[cK\n'
+printf 'A B C D E F G\033]2;T1\007H\033]8;;http://x/\033\\L\033]8;;\033\\I\033[6nJ\033[cK\r\n' | tr -d ' ' >"$WORK/filtered"
+printf "${seqs//%/%%}" | sed 's/$/\r/' >"$WORK/unfiltered"
+pty -a 'wait 10000' -a 'status 0' -- sh -c "printf '$seqs'"
+check "(control) without drop every sequence reaches the terminal" cmp -s "$WORK/unfiltered" "$WORK/.tty"
+pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c "printf '$seqs'"
+check "OSC 52, DECRQSS, XTGETTCAP, CSI 21 t, OSC 11;? and OSC 4;1;? removed; a title, OSC 8, CSI 6 n and CSI c kept" \
+	cmp -s "$WORK/filtered" "$WORK/.tty" || diag "got: $(od -c "$WORK/.tty" | head -n 8)"
+# The same, one byte a write: sequences split across reads are handled too.
+pty -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c "printf '$seqs' | dd bs=1 status=none"
+check "split into single bytes, the same sequences are removed and kept" cmp -s "$WORK/filtered" "$WORK/.tty" ||
+	diag "got: $(od -c "$WORK/.tty" | head -n 8)"
+printf '[security]\nterminal = raw\n' >"$WORK/raw.ini"
+pty -a 'wait 10000' -a 'status 0' -- "$DROP" run -e x -n off -c "$WORK/raw.ini" -- /bin/sh -c "printf '$seqs'"
+check "[security] terminal = raw: every sequence reaches the terminal" cmp -s "$WORK/unfiltered" "$WORK/.tty"
+
 # ---- output completeness
 
 seq 1 200000 >"$WORK/seq"
@@ -203,6 +275,21 @@ pty -n 1 -a 'wait 30000' -a 'status 0' -- "${D[@]}" sh -c 'seq 1 200000; echo do
 printf '%s\n' "$OUT" >"$WORK/seq.mixed"
 check "stdout a file while stderr is a terminal: all of it arrives" cmp -s "$WORK/seq" "$WORK/seq.mixed"
 assert_eq "done" "$TTY" "stdout a file while stderr is a terminal: stderr on the terminal"
+
+# drop changes only the input side of the host terminal (SPEC 5): `drop run ... | tee` does not staircase.
+host_termios='stty -a -F /proc/$PTYRUN_PID/fd/0 | tr " " "\n" | grep -xE -- "-?(icanon|opost|onlcr)" | tr "\n" " " >&2; echo >&2'
+pty -n 1 -a 'expect ready 10000' -a "run $host_termios" -a 'wait 10000' -a 'status 0' -- \
+	"${D[@]}" sh -c 'echo ready >&2; sleep 1'
+assert_eq "opost onlcr -icanon " "$(head -n 1 "$WORK/.err")" \
+	"stdin a terminal, stdout a pipe: while drop runs the host terminal is raw on input, output processing kept"
+pty -a 'expect ready 10000' -a 'wait 10000' -a 'status 0' -- sh -c \
+	"\"\$@\" sh -c 'echo ready >&2; sleep 0.3; printf \"l1\\nl2\\nl3\\n\"; sleep 0.3' | cat" sh "${D[@]}"
+assert_contains "$(cat "$WORK/.tty")" $'l1\r\nl2\r\nl3\r' \
+	"'drop run ... | cat' with stdin a terminal: cat's lines start at the left margin (no staircase)"
+pty -a 'expect ready 10000' -a 'send \e' -a 'expect raw' -a 'wait 10000' -a 'status 0' -- "${D[@]}" sh -c \
+	'stty raw -echo; echo ready; head -c 1 >/dev/null; printf "a\nb\r\nraw\r\n"; sleep 0.5; stty sane'
+assert_contains "$(cat "$WORK/.tty")" $'\na\nb\r\nraw\r' \
+	"a program that turned its output processing off: a bare LF stays one, CRLF stays one"
 
 # Input: a 100 KB paste reaches a program in raw mode whole (the relay waits while the pty is full).
 head -c 75000 /dev/urandom | base64 -w 76 >"$WORK/paste"

@@ -441,6 +441,9 @@ static void test_validate_security_gui(void)
 	expect_invalid("security", "seccomp_allow", "99999999999", "invalid system call number");
 	expect_valid("security", "userns", "yes");
 	expect_valid("security", "userns", "no");
+	expect_valid("security", "terminal", "filtered");
+	expect_valid("security", "terminal", "raw");
+	expect_invalid("security", "terminal", "off", "expected filtered or raw");
 	expect_invalid("security", "userns", "true", "expected yes or no");
 	expect_valid("gui", "x11", "yes");
 	expect_invalid("gui", "wayland", "1", "expected yes or no");
