@@ -16,6 +16,7 @@ struct net {
 	int inotify_fd;
 	char *pidfile;
 	char *logfile;
+	bool killed;
 };
 
 /* Find pasta in the host PATH; the error carries SPEC 5's install hint. */
@@ -28,6 +29,11 @@ int net_start(struct net *n, const char *pasta, const struct drop_settings *s, p
 /* Wait until pasta has configured the namespace (it writes its pid file then). */
 /* 0 once pasta configured the namespace, 1 as soon as stop_fd is readable (again later), -1 on failure. */
 int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err);
+/* No pasta yet: nothing to stop. */
+void net_init(struct net *n);
+/* SIGKILL pasta (once); it dies while drop finishes, net_stop reaps it. */
+void net_kill(struct net *n);
+/* Kill pasta if it still runs, wait for it, and free everything. */
 void net_stop(struct net *n);
 
 /* The pasta argument vector for settings (tests and show-config use it too). NULL-terminated, malloc'd. */

@@ -402,6 +402,9 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 		}
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
+		/* Nothing needs the network now: pasta's slow exit overlaps the rest. */
+		if (child_done && !was_done && fds->end_pidfd >= 0)
+			sys_pidfd_send_signal(fds->end_pidfd, SIGKILL);
 		if (timer_idx < n && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
 		if (pfd[sig_idx].revents & POLLIN)

@@ -347,6 +347,7 @@ static int relay(struct parent *p, struct drop_err *err)
 		.pidfd = p->pidfd,
 		.status_fd = p->status_pipe[0],
 		.sigfd = p->sigfd,
+		.end_pidfd = p->net.pidfd,
 		.term = &p->term,
 		.timeout_ms = p->in->timeout_ms,
 		.max_output = p->in->max_output,
@@ -357,7 +358,11 @@ static int relay(struct parent *p, struct drop_err *err)
 	return relay_run(&fds, &out->end, err);
 }
 
-/* Setup failed: pid 1 (and with it the whole pid namespace) is killed and reaped. */
+/*
+ * pid 1 exits on its own once it has reported the program's status (after a
+ * failed setup it is killed); either way drop waits for it (SPEC 7), and the
+ * SIGKILL makes sure the wait cannot hang. The pid namespace dies with it.
+ */
 static void reap_child(struct parent *p)
 {
 	siginfo_t si;
@@ -401,9 +406,7 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .term = { .fd = -1 } };
 	int status = -1;
 
-	p.net.pid = -1;
-	p.net.pidfd = -1;
-	p.net.inotify_fd = -1;
+	net_init(&p.net);
 	for (int fd = 0; fd < 3; fd++)
 		p.child_end[fd] = p.our_end[fd] = -1;
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
@@ -420,11 +423,12 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (in->stale_under)
 		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
-	p.pid = -1;
 out:
+	/* The program's status is known: pasta dies while the terminal is
+	 * restored and pid 1 is reaped, and is waited for last. */
+	net_kill(&p.net);
 	term_restore(&p.term);
-	if (status < 0)
-		reap_child(&p);
+	reap_child(&p);
 	parent_cleanup(&p);
 	return status;
 }
