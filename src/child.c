@@ -216,9 +216,9 @@ fail:
 }
 
 /*
- * The parent learns the status from pid 1 itself and need not wait for the
- * kernel to tear the namespaces down after it (as bubblewrap does); the
- * pidfd stays the fallback when pid 1 is killed.
+ * The parent learns the status from pid 1 itself, before the kernel tears
+ * the namespaces down, and stops pasta at once (it reaps pid 1 afterwards);
+ * the pidfd stays the fallback when pid 1 is killed.
  */
 __attribute__((noreturn)) static void exit_reporting(const struct child_args *args, pid_t program)
 {

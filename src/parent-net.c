@@ -128,9 +128,7 @@ int net_start(struct net *n, const char *pasta, const struct drop_settings *s, p
 	autostrv char **argv = NULL;
 	pid_t self = getpid();
 
-	memset(n, 0, sizeof(*n));
-	n->pid = -1;
-	n->pidfd = -1;
+	net_init(n);
 	n->pidfile = path_join(run_dir, "pasta.pid");
 	n->logfile = path_join(run_dir, "pasta.log");
 	if (!n->pidfile || !n->logfile)
@@ -199,25 +197,39 @@ int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *
 }
 
 /*
- * pasta has nothing to flush: it is SIGKILLed, which no process can survive,
- * and not waited for. Its exit (closing its tap device, which the kernel
- * unregisters through RCU grace periods) takes some tens of milliseconds;
- * the user's prompt should not, so the dying pasta is left to the reaper
- * that inherits it, as the sandbox's pid 1 is.
+ * pasta has nothing to flush: it is SIGKILLed, which no process can survive.
+ * Its exit (closing its tap device, which the kernel unregisters through RCU
+ * grace periods) takes some tens of milliseconds, so the caller kills it as
+ * soon as the program's status is known and waits for it last (net_stop).
  */
 void net_init(struct net *n)
 {
 	*n = (struct net){ .pid = -1, .pidfd = -1, .inotify_fd = -1 };
 }
 
-void net_stop(struct net *n)
+void net_kill(struct net *n)
 {
-	if (!n)
+	if (!n || n->killed)
 		return;
 	if (n->pidfd >= 0)
 		sys_pidfd_send_signal(n->pidfd, SIGKILL);
 	else if (n->pid > 0)
 		kill(n->pid, SIGKILL);
+	n->killed = true;
+}
+
+/* drop leaves no zombie behind (SPEC 7): pasta is killed and reaped. */
+void net_stop(struct net *n)
+{
+	siginfo_t si;
+
+	if (!n)
+		return;
+	net_kill(n);
+	if (n->pidfd >= 0)
+		waitid(P_PIDFD, (id_t)n->pidfd, &si, WEXITED);
+	else if (n->pid > 0)
+		waitpid(n->pid, NULL, 0);
 	if (n->pidfd >= 0)
 		close(n->pidfd);
 	if (n->inotify_fd >= 0)

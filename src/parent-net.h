@@ -16,6 +16,7 @@ struct net {
 	int inotify_fd;
 	char *pidfile;
 	char *logfile;
+	bool killed;
 };
 
 /* Find pasta in the host PATH; the error carries SPEC 5's install hint. */
@@ -30,7 +31,9 @@ int net_start(struct net *n, const char *pasta, const struct drop_settings *s, p
 int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err);
 /* An empty struct net: no pasta, every fd -1. net_stop on it does nothing. */
 void net_init(struct net *n);
-/* Kill pasta if it runs, close the fds, free the paths, and leave n as net_init does. NULL-safe. */
+/* SIGKILL pasta (once); it dies while drop finishes, net_stop reaps it. NULL-safe. */
+void net_kill(struct net *n);
+/* Kill pasta if it still runs, wait for it, close the fds, free the paths, leave n as net_init does. NULL-safe. */
 void net_stop(struct net *n);
 
 /* The pasta argument vector for settings (tests and show-config use it too). NULL-terminated, malloc'd. */

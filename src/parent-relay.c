@@ -549,7 +549,7 @@ static void on_timeout(const struct relay_fds *fds, int tfd, struct relay_result
 void relay_init(struct relay_fds *fds)
 {
 	*fds = (struct relay_fds){ .master = -1, .tty_out = -1, .tty_in = -1, .stdin_pipe = -1, .stdout_pipe = -1,
-				   .stderr_pipe = -1, .pidfd = -1, .status_fd = -1, .sigfd = -1 };
+				   .stderr_pipe = -1, .pidfd = -1, .status_fd = -1, .sigfd = -1, .end_pidfd = -1 };
 }
 
 void relay_free(struct relay_fds *fds)
@@ -630,6 +630,9 @@ static int relay_loop(struct relay *r, const struct relay_fds *fds, int tfd, str
 			child_done = true;
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
+		/* Nothing needs the network now: pasta's slow exit overlaps the rest. */
+		if (child_done && !was_done && fds->end_pidfd >= 0)
+			sys_pidfd_send_signal(fds->end_pidfd, SIGKILL);
 		if (timer_idx < n && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
 		if (pfd[sig_idx].revents & POLLIN)

@@ -35,6 +35,7 @@ struct relay_fds {
 	int pidfd;            /* the sandbox's pid 1 */
 	int status_fd;        /* pid 1 writes the program's exit status here before it exits */
 	int sigfd;            /* signalfd of the signals drop forwards */
+	int end_pidfd;        /* SIGKILLed as soon as the program's end is known (pasta), -1: none */
 	struct term_state *term;  /* restored while drop is stopped, re-entered on SIGCONT */
 	uint64_t timeout_ms;  /* 0: none; else SIGTERM to the sandbox, SIGKILL 2 s later */
 	uint64_t max_output;  /* 0: none; else the cap of each relayed non-terminal output stream */

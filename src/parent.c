@@ -351,6 +351,7 @@ static int relay(struct parent *p, struct drop_err *err)
 	fds.pidfd = p->pidfd;
 	fds.status_fd = p->status_pipe[0];
 	fds.sigfd = p->sigfd;
+	fds.end_pidfd = p->net.pidfd;
 	fds.term = &p->term;
 	fds.timeout_ms = p->in->timeout_ms;
 	fds.max_output = p->in->max_output;
@@ -358,7 +359,11 @@ static int relay(struct parent *p, struct drop_err *err)
 	return relay_run(&fds, &out->end, err);
 }
 
-/* Setup failed: pid 1 (and with it the whole pid namespace) is killed and reaped. */
+/*
+ * pid 1 exits on its own once it has reported the program's status (after a
+ * failed setup it is killed); either way drop waits for it (SPEC 7), and the
+ * SIGKILL makes sure the wait cannot hang. The pid namespace dies with it.
+ */
 static void reap_child(struct parent *p)
 {
 	siginfo_t si;
@@ -419,11 +424,12 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (in->stale_under)
 		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
-	p.pid = -1;
 out:
+	/* The program's status is known: pasta dies while the terminal is
+	 * restored and pid 1 is reaped, and is waited for last. */
+	net_kill(&p.net);
 	term_restore(&p.term);
-	if (status < 0)
-		reap_child(&p);
+	reap_child(&p);
 	parent_cleanup(&p);
 	return status;
 }

@@ -292,6 +292,15 @@ assert_status 125 "a FIFO as config: exit 125 (without blocking on open)"
 assert_match "$ERR" "^drop: $C/fifo\.ini(:[0-9]+)?: " "a FIFO as config: drop: FILE: message"
 check "a FIFO as config: fails at once" test $((SECONDS - start)) -lt 10
 check_not "non-regular configs: nothing started" test -e "$MARK"
+# The read buffer starts at the file's size: a file of exactly the cap
+# (1 MiB) loads, one byte more is refused.
+{ echo '[env]'; yes '; a comment line' | head -c $((1048576 - 6)); } >"$C/big.ini"
+run_drop run -e cfg -n off -c "$C/big.ini" -- /bin/true
+assert_status 0 "a 1 MiB config (the cap) loads"
+echo >>"$C/big.ini"
+run_drop run -e cfg -n off -c "$C/big.ini" -- /bin/true
+assert_status 125 "a config over 1 MiB: exit 125"
+assert_error "$C/big.ini: file is too large (over 1048576 bytes)" "a config over 1 MiB says so"
 rm -f "$MARK"
 run_drop run -e cfg -c "$C/missing.ini" -- /bin/sh -c "touch '$MARK'"
 assert_status 125 "a missing config file: exit 125"

@@ -253,15 +253,17 @@ start_run 2
 check "a pasta process runs for an isolated run" test -n "$PASTA"
 wait "$DPID" 2>/dev/null
 # shellcheck disable=SC2086
-check "pasta is gone within 2 s after drop exits" wait_for 2 pids_gone $PASTA
+check "pasta was reaped before drop exited (no zombie left)" pids_gone $PASTA
+# shellcheck disable=SC2086
+check "the sandbox's processes were reaped before drop exited" pids_gone $KIDS
 
 start_run 30
 check "a pasta process runs (SIGKILL case)" test -n "$PASTA"
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null
 # shellcheck disable=SC2086
-check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_gone $PASTA
+check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_dead $PASTA
 # shellcheck disable=SC2086
-check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_gone $KIDS
+check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_dead $KIDS
 
 done_testing

@@ -349,7 +349,7 @@ diag "drop's children before the kill: $(tr '\n' ' ' <"$WORK/kids")"
 check "(sanity) pasta was running as drop's child" grep -Eq ' (pasta|passt)' "$WORK/kids"
 check "the program is gone within 2 s after drop's SIGKILL" \
 	wait_for 2 sh -c '! pgrep -u "$(id -u)" -f "^sleep 1234[.]5" >/dev/null'
-check "pasta and the sandbox's pid 1 are gone within 2 s" wait_for 2 pids_gone $(awk '{print $1}' "$WORK/kids")
+check "pasta and the sandbox's pid 1 are gone within 2 s" wait_for 2 pids_dead $(awk '{print $1}' "$WORK/kids")
 left=$(ls "$DATA_DIR/run" 2>/dev/null)
 check "(sanity) the killed run left its instance directory" test -n "$left"
 assert_drop 0 run -e x -n off -- true

@@ -304,10 +304,20 @@ bg_start() {
 	_t_bg_pids="${_t_bg_pids:-} $BG_PID"
 }
 
-# pids_gone PID...: every one has died. A zombie counts as gone: it runs
-# nothing and holds nothing, and reaping it is up to whoever inherited it
-# (the host's init, which may be lazy; drop cannot reap after a SIGKILL).
+# pids_gone PID...: every one has died and been reaped. A zombie is not gone:
+# drop waits for every process it started (SPEC 7).
 pids_gone() {
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && return 1
+	done
+	return 0
+}
+
+# pids_dead PID...: every one has died; a zombie counts as dead. Only for
+# a SIGKILLed drop, which cannot reap: its children go to whoever inherits
+# them (the host's init, which may be lazy).
+pids_dead() {
 	local p state
 	for p in "$@"; do
 		state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$p/stat" 2>/dev/null)
