@@ -193,6 +193,20 @@ assert_contains "$ERR" "using the default profile" "drop sh: the default profile
 run_drop -q sh -c true
 assert_eq "" "$ERR" "drop -q sh: no notice"
 
+# ---- every shipped profile on a fresh HOME (no display here): nothing about missing mounts
+
+FRESH=$WORK/fresh
+mkdir -p "$FRESH" && chmod 700 "$FRESH"
+HOME=$FRESH run_drop init --no-cwd fresh
+assert_status 0 "fresh HOME: drop init --no-cwd"
+for f in "$SHIPPED"/*.ini; do
+	name=$(basename "$f" .ini)
+	case $name in audio | dev-common | gui-common) continue ;; esac
+	HOME=$FRESH run_drop run -e fresh -n off -p "$name" -- true
+	assert_status 0 "fresh HOME, -p $name: runs"
+	assert_not_contains "$ERR" "not mounting" "fresh HOME, -p $name: nothing about missing mounts"
+done
+
 # ---- npm install of a package with a hostile postinstall, under -p node
 
 SECRET="ssh-secret-$RANDOM$RANDOM"

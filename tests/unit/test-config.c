@@ -200,7 +200,18 @@ static void test_typed_values(void)
 	   "typed values: loaded");
 	e = config_last(&c, CFG_FS_MOUNT);
 	ok(e && strcmp(e->as.mount.src, "~/a") == 0 && strcmp(e->as.mount.dst, "/b") == 0 &&
-	   e->as.mount.rw, "mount: src, dst and rw kept unexpanded");
+	   e->as.mount.rw && !e->as.mount.opt, "mount: src, dst and rw kept unexpanded");
+	config_free(&c);
+	config_init(&c);
+	ok(load(&c, "[fs]\nmount = ~/.cache/pip::opt,rw\n", &err) == 0 &&
+	   (e = config_last(&c, CFG_FS_MOUNT)) && e->as.mount.rw && e->as.mount.opt && !e->as.mount.dst,
+	   "mount: opt,rw sets both");
+	config_free(&c);
+	config_init(&c);
+	ok(load(&c, "[fs]\nmount = ~/a:/b:rw\n[net]\nmode = off\ntcp_publish = ::1/80:8080\n"
+		    "udp_host = auto\n[limits]\nmemory = 1K\npids = 7\ncpus = 0.25\ntimeout = 2m\n"
+		    "[gui]\nx11 = yes\ndbus = session\n[security]\nseccomp = off\n", &err) == 0,
+	   "typed values: reloaded");
 	e = config_last(&c, CFG_NET_TCP_PUBLISH);
 	ok(e && strcmp(e->as.port.host_ip, "::1") == 0 && e->as.port.host_port == 80 &&
 	   e->as.port.sandbox_port == 8080, "publish: address and ports");
@@ -331,9 +342,17 @@ static void test_validate_fs(void)
 	expect_invalid("fs", "mount", "~root/x", "path must be absolute or start with ~/");
 	expect_invalid("fs", "mount", "/a:b", "destination path must be absolute or start with ~/");
 	expect_invalid("fs", "mount", "/a:/b/..:rw", "destination path is not normalized");
-	expect_invalid("fs", "mount", "/a:/b:rw:x", "too many ':' fields (expected SRC[:DST][:rw|ro])");
-	expect_invalid("fs", "mount", "/a:/b:rx", "unknown flag 'rx' (expected rw or ro)");
-	expect_invalid("fs", "mount", "/a::", "unknown flag '' (expected rw or ro)");
+	expect_invalid("fs", "mount", "/a:/b:rw:x", "too many ':' fields (expected SRC[:DST][:FLAGS])");
+	expect_invalid("fs", "mount", "/a:/b:rx", "unknown flag 'rx' (expected rw, ro or opt)");
+	expect_invalid("fs", "mount", "/a::", "unknown flag '' (expected rw, ro or opt)");
+	expect_valid("fs", "mount", "~/.gitconfig::opt");
+	expect_valid("fs", "mount", "~/.cache/pip::rw,opt");
+	expect_valid("fs", "mount", "/a:/b:opt,ro");
+	expect_invalid("fs", "mount", "/a::ro,rw", "flags 'ro' and 'rw' conflict (give one)");
+	expect_invalid("fs", "mount", "/a::opt,opt", "flag 'opt' given twice");
+	expect_invalid("fs", "mount", "/a::rw,rw", "flag 'rw' given twice");
+	expect_invalid("fs", "mount", "/a::rw,", "unknown flag '' (expected rw, ro or opt)");
+	expect_invalid("fs", "mount", "/a::rw,optional", "unknown flag 'optional' (expected rw, ro or opt)");
 	expect_invalid("fs", "mount", "/a:", "empty destination (write SRC alone, or SRC::rw)");
 	expect_invalid("fs", "mount", ":/b", "path is empty");
 	expect_valid("fs", "block", "~/.ssh");
