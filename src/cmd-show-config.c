@@ -56,12 +56,12 @@ static int show(struct cmd_ctx *ctx, const char *env_id, const char *profile, st
 	config_init(&c);
 	if (profile) {
 		if (!prof) {
-			err_set(err, DROP_FAIL, "profile '%s' not found in %s/profiles or %s/profiles", profile,
+			err_set(err, DROP_FAIL, "profile '%s' not found in %s/profiles, %s/profiles or the built-in profiles", profile,
 				ctx->paths.config_dir, ctx->paths.sysconf_dir);
 			goto out;
 		}
 		if ((sys_base && path_exists(sys_base) && config_load_file(&c, sys_base, &lctx, err) < 0) ||
-		    config_load_file(&c, prof, &lctx, err) < 0)
+		    load_path(&c, &ctx->paths, prof, err) < 0)
 			goto out;
 	} else {
 		if (env_id) {

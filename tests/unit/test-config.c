@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "cleanup.h"
 #include "config.h"
 #include "tap.h"
@@ -687,6 +688,43 @@ static void test_load_file_errors(const char *dir)
 	config_free(&c);
 }
 
+/* SPEC 4: a bare NAME.ini no file has is the built-in; a built-in includes built-ins. */
+static void test_includes_builtin(const char *dir)
+{
+	struct drop_config c;
+	struct drop_err err = { 0 };
+	autofree char *name = path_join(dir, "user.ini");
+	autofree char *local = path_join(dir, "audio.ini");
+	const struct cfg_entry *e;
+	size_t len = 0;
+	const char *firefox = builtin_profile("firefox.ini", &len);
+
+	config_init(&c);
+	ok(load_named(&c, name, "[drop]\ninclude = gui-common.ini\n", &test_ctx, &err) == 0,
+	   "include of a built-in fragment no file has: loaded (%s)", err.msg);
+	e = config_last(&c, CFG_GUI_X11);
+	ok(e && strcmp(e->file, "built-in:gui-common.ini") == 0, "... its values have the built-in origin");
+	config_free(&c);
+	config_init(&c);
+	write_file(dir, "audio.ini", "[gui]\naudio = no\n");
+	ok(load_named(&c, name, "[drop]\ninclude = audio.ini\n", &test_ctx, &err) == 0 &&
+	   (e = config_last(&c, CFG_GUI_AUDIO)) && strcmp(e->file, local) == 0,
+	   "a file of the fragment's name beside the includer wins over the built-in");
+	config_free(&c);
+	config_init(&c);
+	ok(load_named(&c, name, "[drop]\ninclude = nosuch.ini\n", &test_ctx, &err) < 0,
+	   "include of a name neither a file nor a built-in fails");
+	config_free(&c);
+	config_init(&c);
+	ok(firefox && config_load_string(&c, "built-in:firefox.ini", firefox, len, &test_ctx, &err) == 0 &&
+	   (e = config_last(&c, CFG_GUI_AUDIO)) && strcmp(e->file, "built-in:audio.ini") == 0,
+	   "a built-in's include finds the built-in, not the file beside the cwd (%s)", err.msg);
+	config_free(&c);
+	ok(profile_is_fragment("gui-common", "# gui-common: fragment included", 31), "fragment: first line rule");
+	ok(!profile_is_fragment("firefox", "# firefox: the Firefox web browser", 34), "fragment: a program is not");
+	ok(!profile_is_fragment("audio", "# audi: fragment", 16), "fragment: the name must match");
+}
+
 static void test_includes(void)
 {
 	char dir[] = "/tmp/drop-test-config.XXXXXX";
@@ -699,6 +737,7 @@ static void test_includes(void)
 	test_includes_errors(dir);
 	test_include_depth(dir);
 	test_load_file_errors(dir);
+	test_includes_builtin(dir);
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
