@@ -84,7 +84,9 @@ static int parse_duration_value(const struct cfg_key_def *d, const char *value,
 		return 0;
 	if (errno == ERANGE)
 		return reason(why, why_len, "duration is too long");
-	return reason(why, why_len, "expected seconds or a number with an s, m or h suffix");
+	if (errno == EDOM)
+		return reason(why, why_len, "a duration needs a unit: add s, m or h (%ss), or write 0 for none", value);
+	return reason(why, why_len, "expected a number with an s, m or h suffix, or 0 for none");
 }
 
 static int parse_count(const struct cfg_key_def *d, const char *value, union cfg_typed *out,

@@ -420,7 +420,7 @@ static void test_validate_net(void)
 static void test_validate_limits(void)
 {
 	const char *size_why = "expected a number of bytes with an optional K, M or G suffix";
-	const char *dur_why = "expected seconds or a number with an s, m or h suffix";
+	const char *dur_why = "expected a number with an s, m or h suffix, or 0 for none";
 	const char *cpus_why = "expected a positive number like 2 or 1.5 (at most 3 decimals)";
 
 	expect_valid("limits", "memory", "2G");
@@ -441,7 +441,7 @@ static void test_validate_limits(void)
 	expect_invalid("limits", "cpus", "-2", cpus_why);
 	expect_valid("limits", "timeout", "10m");
 	expect_valid("limits", "timeout", "0");
-	expect_valid("limits", "timeout", "90");
+	expect_invalid("limits", "timeout", "90", "a duration needs a unit: add s, m or h (90s), or write 0 for none");
 	expect_invalid("limits", "timeout", "1d", dur_why);
 	expect_invalid("limits", "timeout", "99999999999999999h", "duration is too long");
 }
