@@ -287,8 +287,9 @@ static int plan_configured(struct fs_ctx *ctx)
 		const struct mount_spec *m = &s->mounts[i];
 		unsigned attr = MOUNT_ATTR_NOSUID | ((m->flags & MOUNT_F_DEV) ? 0 : MOUNT_ATTR_NODEV) |
 				((m->flags & MOUNT_F_RW) ? 0 : MOUNT_ATTR_RDONLY);
+		unsigned opf = OPF_REPORT | OPF_RECURSIVE | ((m->flags & MOUNT_F_OPTIONAL) ? OPF_OPTIONAL : 0);
 
-		if (plan_bind(&ctx->plan, m->src, m->dst, attr, OPF_REPORT | OPF_RECURSIVE) < 0)
+		if (plan_bind(&ctx->plan, m->src, m->dst, attr, opf) < 0)
 			return -1;
 	}
 	for (char **b = s->blocks; b && *b; b++)
@@ -373,7 +374,7 @@ static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
 static int skip_source(const struct fs_op *op, enum source_result r, struct drop_err *err)
 {
 	if (r == SOURCE_MISSING && (op->flags & (OPF_OPTIONAL | OPF_REPORT))) {
-		if (op->flags & OPF_REPORT)
+		if ((op->flags & OPF_REPORT) && !(op->flags & OPF_OPTIONAL))
 			log_msg("not mounting %s, no such file or directory", op->src);
 		return 0;
 	}

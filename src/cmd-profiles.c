@@ -1,4 +1,4 @@
-/* cmd-profiles.c: drop profiles: every app profile found, user and system, and which one -p NAME uses. */
+/* cmd-profiles.c: drop profiles: every app profile found, user, system and built-in, which one -p NAME uses, fragments marked. */
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -6,13 +6,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "builtin.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "util.h"
 
+/* Rows sort user, system, built-in: the order profile_find looks in. */
+enum origin { ORIGIN_USER, ORIGIN_SYSTEM, ORIGIN_BUILTIN };
+static const char *const origin_names[] = { "user", "system", "built-in" };
+
 struct profile_row {
 	char *name;
-	const char *origin;
+	enum origin origin;
+	bool overridden;
+	bool fragment;
 	char *path;
 };
 
@@ -55,7 +62,18 @@ static bool is_profile_entry(const char *dir, const char *file, char **name, cha
 	return false;
 }
 
-static int add_row(struct profile_rows *r, char *name, char *path, const char *origin)
+/* SPEC 4's fragment rule (builtin.h), read from the file's first line. */
+static bool file_is_fragment(const char *name, const char *path)
+{
+	autofclose FILE *f = fopen(path, "re");
+	char line[256];
+
+	if (!f || !fgets(line, sizeof(line), f))
+		return false;
+	return profile_is_fragment(name, line, strcspn(line, "\n"));
+}
+
+static int add_row(struct profile_rows *r, char *name, char *path, enum origin origin, bool fragment)
 {
 	struct profile_row *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 
@@ -65,12 +83,12 @@ static int add_row(struct profile_rows *r, char *name, char *path, const char *o
 		return -1;
 	}
 	r->v = v;
-	v[r->n++] = (struct profile_row){ .name = name, .origin = origin, .path = path };
+	v[r->n++] = (struct profile_row){ .name = name, .origin = origin, .fragment = fragment, .path = path };
 	return 0;
 }
 
 /* A missing directory holds no profiles; that is not an error. */
-static int scan_dir(struct profile_rows *r, const char *base, const char *origin)
+static int scan_dir(struct profile_rows *r, const char *base, enum origin origin)
 {
 	autofree char *dir = path_join(base, "profiles");
 	struct dirent **ents = NULL;
@@ -80,7 +98,8 @@ static int scan_dir(struct profile_rows *r, const char *base, const char *origin
 	for (int i = 0; i < n; i++) {
 		char *name, *path;
 
-		if (rc == 0 && is_profile_entry(dir, ents[i]->d_name, &name, &path) && add_row(r, name, path, origin) < 0)
+		if (rc == 0 && is_profile_entry(dir, ents[i]->d_name, &name, &path) &&
+		    add_row(r, name, path, origin, file_is_fragment(name, path)) < 0)
 			rc = -1;
 		free(ents[i]);
 	}
@@ -88,35 +107,62 @@ static int scan_dir(struct profile_rows *r, const char *base, const char *origin
 	return rc;
 }
 
+/* Every built-in is a row; its PATH is its origin name, "built-in:NAME.ini". */
+static int add_builtins(struct profile_rows *r)
+{
+	const char *file;
+
+	for (size_t i = 0; (file = builtin_profile_file(i)); i++) {
+		size_t len;
+		const char *text = builtin_profile(file, &len);
+		char *name = strndup(file, strlen(file) - 4), *path = NULL;
+
+		if (!name || asprintf(&path, "%s%s", BUILTIN_PREFIX, file) < 0) {
+			free(name);
+			return -1;
+		}
+		if (add_row(r, name, path, ORIGIN_BUILTIN, profile_is_fragment(name, text, strcspn(text, "\n"))) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int by_name_user_first(const void *a, const void *b)
 {
 	const struct profile_row *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 
-	return c ? c : strcmp(x->origin, y->origin) == 0 ? 0 : strcmp(x->origin, "user") == 0 ? -1 : 1;
+	return c ? c : (int)x->origin - (int)y->origin;
 }
 
-/* The user's copy wins (load.c profile_find): a system profile of the same name is marked overridden. */
+/* The first row of a name wins (load.c profile_find): the later ones are marked overridden. */
 static void mark_overridden(struct profile_rows *r)
 {
 	for (size_t i = 1; i < r->n; i++)
 		if (!strcmp(r->v[i].name, r->v[i - 1].name))
-			r->v[i].origin = "system (overridden)";
+			r->v[i].overridden = true;
 }
 
+static const char *origin_text(const struct profile_row *row)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%s%s", origin_names[row->origin], row->overridden ? " (overridden)" : "");
+	return buf;
+}
+
+/* NAME KIND ORIGIN PATH; KIND is program or fragment (only included: not offered as a program). */
 static void print_rows(const struct profile_rows *r)
 {
-	int name_w = 4, origin_w = 6;
+	int name_w = 4, origin_w = (int)strlen("built-in (overridden)");
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n; i++)
 		if ((int)strlen(r->v[i].name) > name_w)
 			name_w = (int)strlen(r->v[i].name);
-		if ((int)strlen(r->v[i].origin) > origin_w)
-			origin_w = (int)strlen(r->v[i].origin);
-	}
-	printf("%-*s  %-*s  %s\n", name_w, "NAME", origin_w, "ORIGIN", "PATH");
+	printf("%-*s  %-8s  %-*s  %s\n", name_w, "NAME", "KIND", origin_w, "ORIGIN", "PATH");
 	for (size_t i = 0; i < r->n; i++)
-		printf("%-*s  %-*s  %s\n", name_w, r->v[i].name, origin_w, r->v[i].origin, r->v[i].path);
+		printf("%-*s  %-8s  %-*s  %s\n", name_w, r->v[i].name, r->v[i].fragment ? "fragment" : "program",
+		       origin_w, origin_text(&r->v[i]), r->v[i].path);
 }
 
 int cmd_profiles(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err)
@@ -125,7 +171,8 @@ int cmd_profiles(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *er
 
 	(void)argc;
 	(void)argv;
-	if (scan_dir(&rows, ctx->paths.config_dir, "user") < 0 || scan_dir(&rows, ctx->paths.sysconf_dir, "system") < 0) {
+	if (scan_dir(&rows, ctx->paths.config_dir, ORIGIN_USER) < 0 || scan_dir(&rows, ctx->paths.sysconf_dir, ORIGIN_SYSTEM) < 0 ||
+	    add_builtins(&rows) < 0) {
 		rows_free(&rows);
 		return err_sys(err, DROP_FAIL, "cannot list the profiles"), DROP_FAIL;
 	}

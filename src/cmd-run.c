@@ -266,6 +266,17 @@ static int plan_limits(struct cmd_ctx *ctx, const struct run_opts *o, struct run
 	}
 	limits_describe(&s->limits, line, sizeof(line));
 	log_at(ctx->verbosity, V_VERBOSE, "%s", line);
+	if (s->limits.unenforced[0]) {
+		size_t used = 0;
+
+		line[0] = '\0';
+		for (size_t i = 0; s->limits.unenforced[i] && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", i ? ", " : "",
+						 s->limits.unenforced[i]);
+		/* SPEC 6: a limit dropped by --best-effort-limits is said, one line, unless -q. */
+		log_at(ctx->verbosity, V_NORMAL, "not enforcing %s: no mechanism for it here (--best-effort-limits); "
+		       "see 'drop doctor'", line);
+	}
 	return 0;
 }
 
@@ -366,6 +377,11 @@ static void fill_outcome(struct run_report *r, const struct run_state *s, int co
 
 	r->has_exit_code = r->status != REPORT_SIGNALED && r->status != REPORT_OOM_KILLED;
 	r->exit_code = code;
+	/* SPEC 6: a timed-out run exits 124, but exit_code is the program's: null when a signal ended it. */
+	if (r->status == REPORT_TIMED_OUT && end->reported) {
+		r->has_exit_code = WIFEXITED(end->wait_status);
+		r->exit_code = r->has_exit_code ? WEXITSTATUS(end->wait_status) : 0;
+	}
 	if (end->reported && WIFSIGNALED(end->wait_status))
 		r->signal = WTERMSIG(end->wait_status);
 	if (s->outcome.started)

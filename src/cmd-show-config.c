@@ -41,44 +41,50 @@ static void print_seccomp(const struct drop_settings *s)
 		seccomp_describe(stdout, s->userns, s->seccomp_allow, s->seccomp_deny);
 }
 
-static int show(struct cmd_ctx *ctx, const char *env_id, const char *profile, struct drop_err *err)
+/* -p alone: the system base and the profiles; else the environment (-e or the cwd's) with its -p profiles. */
+static int load_for_show(struct cmd_ctx *ctx, const char *env_id, char *const *profiles, struct drop_config *c,
+			 struct drop_err *err)
+{
+	autofree char *sys_base = path_join(ctx->paths.sysconf_dir, "base.ini");
+	autofree char *id = NULL;
+	struct load_request req = { .paths = &ctx->paths, .profiles = profiles };
+
+	if (!env_id && profiles && profiles[0]) {
+		if (sys_base && path_exists(sys_base) && load_path(c, &ctx->paths, sys_base, err) < 0)
+			return -1;
+		for (size_t i = 0; profiles[i]; i++) {
+			autofree char *prof = profile_find(&ctx->paths, profiles[i]);
+
+			if (!prof)
+				return err_set(err, DROP_FAIL,
+					       "profile '%s' not found in %s/profiles, %s/profiles or the built-in profiles",
+					       profiles[i], ctx->paths.config_dir, ctx->paths.sysconf_dir);
+			if (load_path(c, &ctx->paths, prof, err) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (env_id)
+		id = strdup(env_id);
+	else if (env_id_for_cwd(&ctx->paths, &id, err) < 0)
+		return -1;
+	if (!id || !env_id_is_valid(id))
+		return err_set(err, DROP_FAIL, "invalid environment id '%s'", id ? id : "");
+	if (!env_exists(&ctx->paths, id))
+		return err_set(err, DROP_FAIL, "environment \"%s\" doesn't exist, run 'drop init %s' to create it", id,
+			       id);
+	req.env_id = id;
+	return load_config(c, &req, err);
+}
+
+static int show(struct cmd_ctx *ctx, const char *env_id, char *const *profiles, struct drop_err *err)
 {
 	struct drop_config c;
 	struct drop_settings s = { 0 };
-	char *profiles[2] = { (char *)profile, NULL };
-	autofree char *id = NULL;
-	autofree char *sys_base = path_join(ctx->paths.sysconf_dir, "base.ini");
-	autofree char *prof = profile ? profile_find(&ctx->paths, profile) : NULL;
-	struct load_request req = { .paths = &ctx->paths, .profiles = profiles };
-	struct cfg_load_ctx lctx = { .home = ctx->paths.home };
 	int rc = DROP_FAIL;
 
 	config_init(&c);
-	if (profile) {
-		if (!prof) {
-			err_set(err, DROP_FAIL, "profile '%s' not found in %s/profiles or %s/profiles", profile,
-				ctx->paths.config_dir, ctx->paths.sysconf_dir);
-			goto out;
-		}
-		if ((sys_base && path_exists(sys_base) && config_load_file(&c, sys_base, &lctx, err) < 0) ||
-		    config_load_file(&c, prof, &lctx, err) < 0)
-			goto out;
-	} else {
-		if (env_id) {
-			id = strdup(env_id);
-		} else if (env_id_for_cwd(&ctx->paths, &id, err) < 0) {
-			goto out;
-		}
-		if (!id || !env_id_is_valid(id)) {
-			err_set(err, DROP_FAIL, "invalid environment id '%s'", id ? id : "");
-			goto out;
-		}
-		req.env_id = id;
-		req.profiles = NULL;
-		if (load_config(&c, &req, err) < 0)
-			goto out;
-	}
-	if (config_resolve(&c, ctx->paths.home, &s, err) < 0)
+	if (load_for_show(ctx, env_id, profiles, &c, err) < 0 || config_resolve(&c, ctx->paths.home, &s, err) < 0)
 		goto out;
 	print_config(&c);
 	print_seccomp(&s);
@@ -98,21 +104,28 @@ int cmd_show_config(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err 
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *env_id = NULL;
-	const char *profile = NULL;
-	int c;
+	struct strv profiles = { 0 };
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "e:p:h", opts, NULL)) != -1) {
-		if (c == 'e')
+		if (c == 'e') {
 			env_id = optarg;
-		else if (c == 'p')
-			profile = optarg;
-		else if (c == 'h')
-			return cmd_help(ctx->cmd);
-		else
-			return cmd_usage_error(ctx->cmd, err);
+		} else if (c == 'p') {
+			if (strv_push(&profiles, optarg) < 0) {
+				strv_clear(&profiles);
+				return err_sys(err, DROP_FAIL, "out of memory"), DROP_FAIL;
+			}
+		} else {
+			strv_clear(&profiles);
+			return c == 'h' ? cmd_help(ctx->cmd) : cmd_usage_error(ctx->cmd, err);
+		}
 	}
-	if (optind != argc || (env_id && profile))
+	if (optind != argc) {
+		strv_clear(&profiles);
 		return cmd_usage_error(ctx->cmd, err);
-	return show(ctx, env_id, profile, err);
+	}
+	rc = show(ctx, env_id, profiles.v, err);
+	strv_clear(&profiles);
+	return rc;
 }

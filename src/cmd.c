@@ -17,7 +17,7 @@ static const struct cmd_entry commands[] = {
 	{ "enter", "drop enter [-e ENV_ID | INSTANCE] [--] [COMMAND [ARG...]]", -1, 0, DROP_ESETUP, cmd_enter },
 	{ "ls", "drop ls [-l]", -1, 0, DROP_USAGE, cmd_ls },
 	{ "rm", "drop rm ENV_ID", 1, 1, DROP_USAGE, cmd_rm },
-	{ "show-config", "drop show-config [-e ENV_ID | -p PROFILE]", -1, 0, DROP_USAGE, cmd_show_config },
+	{ "show-config", "drop show-config [-e ENV_ID] [-p PROFILE]...", -1, 0, DROP_USAGE, cmd_show_config },
 	{ "profiles", "drop profiles", 0, 0, DROP_USAGE, cmd_profiles },
 	{ "ps", "drop ps", 0, 0, DROP_USAGE, cmd_ps },
 	{ "doctor", "drop doctor", 0, 0, DROP_USAGE, cmd_doctor },

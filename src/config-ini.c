@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "cleanup.h"
 #include "util.h"
 
@@ -330,6 +331,31 @@ static int check_include_stack(struct ini_text *t, const char *path, const struc
 	return 0;
 }
 
+/* Built-ins have no dev/ino: a name already on the stack is a cycle. */
+static int follow_builtin(struct ini_text *t, const char *value)
+{
+	autofree char *name = NULL;
+	size_t len;
+	const char *text = builtin_profile(value, &len);
+
+	if (!text)
+		return fail_at_line(t, "cannot open include '%s': no such file or built-in profile", value);
+	if (asprintf(&name, "%s%s", BUILTIN_PREFIX, value) < 0) {
+		t->ld->failed = true;
+		return err_sys(t->ld->err, 0, "%s:%u: include '%s'", t->name, t->lineno, value);
+	}
+	for (size_t i = 0; i < t->ld->depth; i++)
+		if (strcmp(t->ld->stack[i].name, name) == 0)
+			return fail_cycle(t, i, name);
+	if (t->ld->depth > INCLUDE_DEPTH_MAX)
+		return fail_at_line(t, "include depth over %d", INCLUDE_DEPTH_MAX);
+	return load_text(t->ld, name, text, len, NULL);
+}
+
+/*
+ * A built-in includes built-ins. A file's include of a bare NAME.ini that no
+ * file has finds the built-in fragment (SPEC 4).
+ */
 static int follow_include(struct ini_text *t, const char *value)
 {
 	autofree char *path = NULL;
@@ -338,11 +364,15 @@ static int follow_include(struct ini_text *t, const char *value)
 	struct stat st;
 	size_t len;
 
+	if (builtin_is_origin(t->name))
+		return follow_builtin(t, value);
 	if (include_path(t, value, &path) < 0)
 		return -1;
 	fd = open_regular(path, &st);
 	if (fd == -2)
 		return fail_at_line(t, "cannot open include '%s': not a regular file", value);
+	if (fd < 0 && errno == ENOENT && !strchr(value, '/') && builtin_profile(value, &len))
+		return follow_builtin(t, value);
 	if (fd < 0) {
 		t->ld->failed = true;
 		return err_sys(t->ld->err, 0, "%s:%u: cannot open include '%s'", t->name, t->lineno,

@@ -80,6 +80,7 @@ static int land_mounts(const struct landing *l)
 		struct mount_req *m = &s->mounts[s->n_mounts++];
 
 		m->rw = e->as.mount.rw;
+		m->opt = e->as.mount.opt;
 		m->origin = e;
 		if (expand_path(e->as.mount.src, l->home, e, &m->src, l->err) < 0 ||
 		    expand_path(e->as.mount.dst ? e->as.mount.dst : e->as.mount.src, l->home, e, &m->dst,

@@ -84,7 +84,9 @@ static int parse_duration_value(const struct cfg_key_def *d, const char *value,
 		return 0;
 	if (errno == ERANGE)
 		return reason(why, why_len, "duration is too long");
-	return reason(why, why_len, "expected seconds or a number with an s, m or h suffix");
+	if (errno == EDOM)
+		return reason(why, why_len, "a duration needs a unit: add s, m or h (%ss), or write 0 for none", value);
+	return reason(why, why_len, "expected a number with an s, m or h suffix, or 0 for none");
 }
 
 static int parse_count(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
@@ -132,12 +134,44 @@ static void mount_free(union cfg_typed *v)
 	v->mount.src = v->mount.dst = NULL;
 }
 
-static int parse_mount_flag(const char *flag, bool *rw, char *why, size_t why_len)
+/* One flag of a comma-separated list: ro or rw (one of them), opt; each at most once. */
+static int parse_mount_flag(const char *flag, struct cfg_mount *m, unsigned *seen, char *why, size_t why_len)
 {
-	if (strcmp(flag, "rw") != 0 && strcmp(flag, "ro") != 0)
-		return reason(why, why_len, "unknown flag '%s' (expected rw or ro)", flag);
-	*rw = flag[1] == 'w';
+	static const char *const names[] = { "ro", "rw", "opt" };
+	unsigned i = 0;
+
+	while (i < 3 && strcmp(flag, names[i]) != 0)
+		i++;
+	if (i == 3)
+		return reason(why, why_len, "unknown flag '%s' (expected rw, ro or opt)", flag);
+	if (*seen & (1u << i))
+		return reason(why, why_len, "flag '%s' given twice", flag);
+	if (i < 2 && (*seen & 3u))
+		return reason(why, why_len, "flags 'ro' and 'rw' conflict (give one)");
+	*seen |= 1u << i;
+	if (i < 2)
+		m->rw = i == 1;
+	else
+		m->opt = true;
 	return 0;
+}
+
+/* FLAGS is a comma-separated list of rw|ro and opt. */
+static int parse_mount_flags(char *flags, struct cfg_mount *m, char *why, size_t why_len)
+{
+	unsigned seen = 0;
+
+	for (;;) {
+		char *comma = strchr(flags, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (parse_mount_flag(flags, m, &seen, why, why_len) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		flags = comma + 1;
+	}
 }
 
 /* Cut s at the next ':'; returns what follows it, or NULL when there is none. */
@@ -151,7 +185,7 @@ static char *split_colon(char *s)
 	return colon + 1;
 }
 
-/* SRC, SRC:DST, SRC::FLAG or SRC:DST:FLAG with FLAG rw|ro. Paths are not expanded. */
+/* SRC, SRC:DST, SRC::FLAGS or SRC:DST:FLAGS with FLAGS rw|ro and opt, comma-separated. Paths are not expanded. */
 static int parse_mount(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
 		       char *why, size_t why_len)
 {
@@ -164,14 +198,14 @@ static int parse_mount(const struct cfg_key_def *d, const char *value, union cfg
 	if (!copy)
 		return reason(why, why_len, "out of memory");
 	if (flag && strchr(flag, ':'))
-		return reason(why, why_len, "too many ':' fields (expected SRC[:DST][:rw|ro])");
+		return reason(why, why_len, "too many ':' fields (expected SRC[:DST][:FLAGS])");
 	if (check_path_field("", src, why, why_len) < 0)
 		return -1;
 	if (dst && !*dst && !flag)
 		return reason(why, why_len, "empty destination (write SRC alone, or SRC::rw)");
 	if (dst && *dst && check_path_field("destination", dst, why, why_len) < 0)
 		return -1;
-	if (flag && parse_mount_flag(flag, &m->rw, why, why_len) < 0)
+	if (flag && parse_mount_flags(flag, m, why, why_len) < 0)
 		return -1;
 	m->src = strdup(src);
 	m->dst = dst && *dst ? strdup(dst) : NULL;
@@ -452,7 +486,7 @@ static const struct cfg_choice dbus_modes[] = {
 static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_DROP_INCLUDE] = { { "drop", "include", true, NULL }, KIND_INCLUDE, NOWHERE },
 	[CFG_FS_MOUNT] = { { "fs", "mount", true, &(const struct cfg_flag){
-				     'm', "mount", "SPEC", "add a mount (SRC[:DST][:rw])" } },
+				     'm', "mount", "SPEC", "add a mount (SRC[:DST][:rw,opt])" } },
 			   KIND_MOUNT, LANDS(mounts) },
 	[CFG_FS_BLOCK] = { { "fs", "block", true, &(const struct cfg_flag){
 				     'b', "block", "PATH", "add a blocked path" } },

@@ -54,6 +54,7 @@ struct cfg_mount {
 	char *src;
 	char *dst;
 	bool rw;
+	bool opt;  /* "opt": a missing source is skipped silently */
 };
 
 /* A port forward: [HOST_IP/][HOST_PORT:]SANDBOX_PORT for publish, HOST_PORT[:SANDBOX_PORT] for host. */
@@ -161,6 +162,7 @@ struct mount_req {
 	char *src;
 	char *dst;
 	bool rw;
+	bool opt;
 	const struct cfg_entry *origin;  /* borrowed from the config */
 };
 

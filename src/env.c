@@ -55,10 +55,13 @@ static int render_env_config(const struct drop_paths *p, const char *id, bool mo
 {
 	autofree char *cwd = NULL;
 	autofree char *header = NULL;
+	autofree char *env = NULL;
 	char *s = NULL;
 	int n;
 
-	if (asprintf(&header, "# drop environment \"%s\" (see drop.ini(5)).\n[drop]\ninclude = base.ini\n", id) < 0)
+	if (asprintf(&header, "# drop environment \"%s\" (see drop.ini(5)).\n[drop]\ninclude = base.ini\n", id) < 0 ||
+	    asprintf(&env, "\n[env]\n# The environment's id in Debian's and Ubuntu's default prompt.\n"
+			   "set = debian_chroot=%s\n", id) < 0)
 		return err_sys(err, 0, "out of memory");
 	if (mount_cwd && cwd_is_project(p)) {
 		if (strpbrk(p->cwd, ":;#\n") || strstr(p->cwd, "//"))
@@ -68,9 +71,10 @@ static int render_env_config(const struct drop_paths *p, const char *id, bool mo
 	}
 	/* The project's .git follows the [fs] git rule at every run (SPEC 5): no line for it here. */
 	if (cwd)
-		n = asprintf(&s, "%s\n[fs]\n# The project, read-write (its .git read-only: [fs] git).\nmount = %s::rw\n", header, cwd);
+		n = asprintf(&s, "%s\n[fs]\n# The project, read-write (its .git read-only: [fs] git).\nmount = %s::rw\n%s",
+			     header, cwd, env);
 	else
-		n = asprintf(&s, "%s", header);
+		n = asprintf(&s, "%s%s", header, env);
 	if (n < 0)
 		return err_sys(err, 0, "out of memory");
 	*out = s;

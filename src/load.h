@@ -16,7 +16,12 @@ struct load_request {
 /* Load everything but the command-line flags into c (which the caller initialised). */
 int load_config(struct drop_config *c, const struct load_request *r, struct drop_err *err);
 
-/* CONFIG_DIR/profiles/NAME.ini, else SYSCONF_DIR/profiles/NAME.ini; NULL if neither exists. */
+/*
+ * CONFIG_DIR/profiles/NAME.ini, else SYSCONF_DIR/profiles/NAME.ini, else the
+ * built-in's origin name "built-in:NAME.ini"; NULL if none exists.
+ */
 char *profile_find(const struct drop_paths *p, const char *name);
+/* Load a file or a built-in (its origin name, as profile_find returns it) with its includes into c. */
+int load_path(struct drop_config *c, const struct drop_paths *p, const char *path, struct drop_err *err);
 
 #endif

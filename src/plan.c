@@ -165,7 +165,7 @@ fail:
 	return -1;
 }
 
-/* Sources are host paths: a missing one is skipped now, with SPEC 5's message. */
+/* Sources are host paths: a missing one is skipped now, with SPEC 5's message unless it is opt. */
 static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 {
 	const struct drop_settings *s = in->settings;
@@ -181,12 +181,13 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 		struct stat st;
 
 		if (stat(m->src, &st) < 0) {
-			log_msg("not mounting %s, no such file or directory", m->src);
+			if (!m->opt)
+				log_msg("not mounting %s, no such file or directory", m->src);
 			continue;
 		}
 		out->src = strdup(m->src);
 		out->dst = strdup(m->dst);
-		out->flags = m->rw ? MOUNT_F_RW : 0;
+		out->flags = (m->rw ? MOUNT_F_RW : 0) | (m->opt ? MOUNT_F_OPTIONAL : 0);
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
 			return -1;

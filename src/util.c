@@ -171,7 +171,7 @@ int parse_size(const char *s, uint64_t *out)
 static uint64_t duration_factor_ms(char suffix)
 {
 	switch (suffix) {
-	case '\0': case 's':
+	case 's':
 		return 1000;
 	case 'm':
 		return 60 * 1000;
@@ -189,6 +189,14 @@ int parse_duration(const char *s, uint64_t *out_ms)
 
 	if (!end)
 		return -1;
+	if (!*end && v == 0) {
+		*out_ms = 0;
+		return 0;
+	}
+	if (!*end) {
+		errno = EDOM;  /* a number without its unit */
+		return -1;
+	}
 	factor = duration_factor_ms(*end);
 	if (!factor || (*end && end[1])) {
 		errno = EINVAL;

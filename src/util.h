@@ -30,7 +30,7 @@ bool path_is_under(const char *path, const char *prefix);
  * Sizes: decimal bytes or K/M/G (binary, K = 1024, lower case too), no trailing 'B'. 0 allowed.
  */
 int parse_size(const char *s, uint64_t *out);
-/* Durations: plain number = seconds, or s/m/h suffix; "0" = none. Result in milliseconds. */
+/* Durations: a number with an s, m or h suffix, or "0" = none (SPEC 3.2); a unit missing fails with EDOM. Result in ms. */
 int parse_duration(const char *s, uint64_t *out_ms);
 /* Unsigned decimal with bounds, no sign, no spaces. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -305,5 +305,21 @@ assert_match "$OUT" "PATH.*$CONFIG_DIR/base.ini:2|$CONFIG_DIR/base.ini:2.*PATH" 
 assert_match "$OUT" "isolated.*$CONFIG_DIR/base.ini:4|$CONFIG_DIR/base.ini:4.*isolated" "show-config: mode from base.ini:4"
 assert_match "$OUT" "(~/proj|$PROJ).*$CONFIG_DIR/shown.ini:[0-9]+|$CONFIG_DIR/shown.ini:[0-9]+.*(~/proj|$PROJ)" "show-config: the cwd mount from shown.ini:LINE"
 assert_drop 1 show-config -e ghost
+assert_error "environment \"ghost\" doesn't exist, run 'drop init ghost' to create it" \
+	"show-config -e of a missing environment names it and says how to create it"
+mkdir -p "$HOME/noenv"
+cd "$HOME/noenv" || exit 1
+assert_drop 1 show-config
+assert_error "environment \"$(printf '%s' "${HOME#/}/noenv" | tr / -)\" doesn't exist, run 'drop init" \
+	"show-config in a directory without an environment: which one, and how to create it"
+cd "$PROJ" || exit 1
+# -e with -p (several): what 'drop run -e shown -p node -p audio' gets.
+assert_drop 0 show-config -e shown -p node -p audio
+assert_match "$OUT" "PATH.*$CONFIG_DIR/base.ini:2" "show-config -e -p: the environment's values"
+assert_match "$OUT" "NPM_CONFIG_FUND=false ; built-in:node.ini:[0-9]+" "show-config -e -p: the first profile's, with origins"
+assert_match "$OUT" "audio = yes ; built-in:audio.ini:[0-9]+" "show-config -e -p: the second profile's"
+assert_drop 0 show-config -p node -p audio
+assert_not_contains "$OUT" "$CONFIG_DIR/base.ini" "show-config -p alone: the profiles without an environment"
+assert_match "$OUT" "audio = yes ; built-in:audio.ini" "show-config -p -p: both profiles"
 
 done_testing

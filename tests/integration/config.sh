@@ -162,6 +162,10 @@ f=$(case_file duration <<<"$HEAD
 [limits]
 timeout = 10d")
 expect_error "$f" 4 "" "bad duration"
+f=$(case_file duration2 <<<"$HEAD
+[limits]
+timeout = 5")
+expect_error "$f" 4 "a duration needs a unit: add s, m or h" "a duration without its unit"
 f=$(case_file pids <<<"$HEAD
 [limits]
 pids = many")
@@ -340,7 +344,7 @@ printf '[env]\nset = SYS=1\n' >"$DROP_SYSCONF_DIR/base.ini"
 # ---- command-line values are validated too (no FILE:LINE there)
 
 for bad in "-m usr/lib" "-m /etc/../usr" "-m /a:/b:rx" "-b rel" "-n bogus" "-t 0" "-T 70000" "-u auto" \
-	"-U x" "--memory 2X" "--timeout 10d" "--pids many"; do
+	"-U x" "--memory 2X" "--timeout 10d" "--timeout 5" "--pids many"; do
 	rm -f "$MARK"
 	# shellcheck disable=SC2086
 	run_drop run -e cfg $bad -- /bin/sh -c "touch '$MARK'"

@@ -18,9 +18,14 @@ env_cfg() {
 export HIDDEN_VAR=secret LC_FOO=foo LC_BAR=bar LCX=lcx ABC=abc ABBC=abbc TERM=dumb
 run_in e env
 names=$(printf '%s\n' "$OUT" | cut -d= -f1 | LC_ALL=C sort | tr '\n' ' ')
-assert_eq "DROP_ENV HOME LOGNAME PATH USER " "$names" "only exposed variables, HOME, USER, LOGNAME and DROP_ENV pass"
+assert_eq "DROP_ENV HOME LOGNAME PATH USER debian_chroot " "$names" \
+	"only exposed variables, HOME, USER, LOGNAME, DROP_ENV and the env config's debian_chroot pass"
 assert_contains "$OUT" "DROP_ENV=e" "DROP_ENV is the environment id"
+assert_contains "$OUT" "debian_chroot=e" "debian_chroot is the environment id (written by init into e.ini)"
+assert_contains "$(cat "$CONFIG_DIR/e.ini")" "set = debian_chroot=e" "init writes debian_chroot into the env's own file"
 assert_contains "$OUT" "PATH=$PATH" "an exposed variable keeps its value"
+run_drop run -e e -- bash -ic 'echo "P:${PS1@P}"'
+assert_match "$OUT" "^P:\\(e\\)" "Debian's default bash prompt shows (e)"
 
 f=$(env_cfg glob <<'EOF'
 [env]

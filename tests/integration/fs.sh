@@ -63,6 +63,28 @@ run_drop run -e fs -m '~/nothere' -m '~/data' -- cat "$HOME/data/file"
 assert_status 0 "a missing mount source does not stop the run"
 assert_eq d1 "$OUT" "... the other mounts are made"
 assert_eq "drop: not mounting $HOME/nothere, no such file or directory" "$ERR" "missing source: exact message"
+run_drop run -e fs -m '~/nothere::opt' -m '~/nothere2:~/x:rw,opt' -m '~/data::opt' -- cat "$HOME/data/file"
+assert_status 0 "opt: a missing source does not stop the run"
+assert_eq d1 "$OUT" "opt: an existing source is mounted"
+assert_eq "" "$ERR" "opt: a missing source is skipped silently"
+run_drop run -e fs -m '~/data::rw,opt' -- sh -c 'echo x >~/data/w'
+check "opt,rw: the mount is read-write" test -f "$HOME/data/w"
+rm -f "$HOME/data/w"
+run_drop run -e fs -m '~/data::ro,rw' -- true
+assert_status 125 "conflicting mount flags are an error"
+assert_error "invalid mount '~/data::ro,rw': flags 'ro' and 'rw' conflict (give one)" "... said in one line"
+
+# A fresh HOME with the base config that init writes: a plain run prints
+# nothing of drop's own (the base's dotfiles are opt).
+FRESH=$WORK/fresh
+mkdir -p "$FRESH/proj" && chmod 700 "$FRESH"
+cd "$FRESH/proj" || exit 1
+HOME=$FRESH run_drop init fresh
+assert_status 0 "fresh HOME: drop init"
+HOME=$FRESH run_drop run -e fresh -- true
+assert_status 0 "fresh HOME: drop run -- true succeeds"
+assert_eq "" "$ERR" "fresh HOME: drop run prints nothing of its own"
+cd "$PROJ" || exit 1
 
 # Targets of the wrong type, and symlinks planted by an earlier run.
 in_fs "mkdir -p ~/adir && : >~/afile && mkdir -p ~/real && ln -sfn ~/real ~/dirlink && ln -sfn '$PROJ' ~/projlink && ln -sfn /tmp ~/tmplink"

@@ -162,6 +162,10 @@ else
 	assert_error "cannot enforce cpus" "--cpus without a delegated cgroup is refused, saying why"
 	assert_contains "$ERR" "--best-effort-limits" "and the way out"
 	assert_drop 0 run -e x --best-effort-limits --cpus 1 -- true
+	assert_eq "drop: not enforcing cpus: no mechanism for it here (--best-effort-limits); see 'drop doctor'" "$ERR" \
+		"--best-effort-limits says which limit it dropped, one line"
+	assert_drop 0 -q run -e x --best-effort-limits --cpus 1 -- true
+	assert_eq "" "$ERR" "... not with -q"
 fi
 
 # ---- --report
@@ -177,7 +181,12 @@ assert_eq "True True" "$(json "$R/exit.json" 'isinstance(r["duration_ms"], int) 
 assert_eq "exit.json" "$(ls -A "$R")" "report: no temp file is left behind"
 
 timed_run 900 3500 "--timeout with --report" run -e x --timeout 1s --report "$R/timeout.json" -- sleep 30
-assert_eq "timed_out" "$(json "$R/timeout.json" 'r["status"]')" "report: a timed-out run"
+assert_eq "timed_out None 15" "$(json "$R/timeout.json" '" ".join(map(str, [r["status"], r["exit_code"], r["signal"]]))')" \
+	"report: a timed-out run: exit_code null, the signal that ended it (SPEC 6)"
+timed_run 900 3500 "--timeout, the program exits on SIGTERM" run -e x --timeout 1s --report "$R/timeout2.json" -- \
+	sh -c 'trap "exit 7" TERM; sleep 30 & wait'
+assert_eq "timed_out 7 None" "$(json "$R/timeout2.json" '" ".join(map(str, [r["status"], r["exit_code"], r["signal"]]))')" \
+	"report: a timed-out program that exits on SIGTERM: its exit_code, no signal"
 assert_eq "1000" "$(json "$R/timeout.json" 'r["limits"]["timeout_ms"]')" "report: the timeout is among the limits"
 
 assert_drop 137 run -e x --report "$R/sig.json" -- sh -c 'kill -KILL $$'

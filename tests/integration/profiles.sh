@@ -9,7 +9,6 @@
 SHIPPED=$DROP_SRCDIR/etc/profiles
 SYS=$DROP_SYSCONF_DIR/profiles
 mkdir -p "$SYS" "$CONFIG_DIR/profiles"
-cp "$SHIPPED"/*.ini "$SYS/"
 
 # ---- the lint (every shipped profile must pass it; make check runs it here)
 #
@@ -73,6 +72,53 @@ lint_check() {
 	fi
 }
 
+# ---- built-in profiles (SPEC 4): an empty SYSCONF_DIR, nothing installed
+
+run_drop profiles
+assert_status 0 "built-in: drop profiles"
+assert_eq "NAME KIND ORIGIN PATH" "$(printf '%s\n' "$OUT" | head -n 1 | tr -s ' ')" "drop profiles: header"
+for f in "$SHIPPED"/*.ini; do
+	n=$(basename "$f" .ini)
+	case $n in audio | dev-common | gui-common) kind=fragment ;; *) kind=program ;; esac
+	assert_match "$OUT" "^$n +$kind +built-in +built-in:$n.ini\$" "built-in: $n listed as a $kind, origin built-in"
+done
+assert_eq "$(find "$SHIPPED" -name '*.ini' | wc -l)" "$(($(printf '%s\n' "$OUT" | wc -l) - 1))" \
+	"built-in: one row per shipped profile, nothing else"
+run_drop show-config -p node
+assert_status 0 "built-in: show-config -p node"
+assert_contains "$OUT" "set = NPM_CONFIG_UPDATE_NOTIFIER=false ; built-in:node.ini:" "built-in: node's own values, origin built-in"
+assert_contains "$OUT" "block = ~/.ssh ; built-in:dev-common.ini:" "built-in: its fragment, by name, built-in too"
+make_env bi || done_testing
+run_drop run -e bi -p node -- sh -c 'echo "$NPM_CONFIG_UPDATE_NOTIFIER"'
+assert_eq "false" "$OUT" "built-in: drop run -p node gets the built-in profile"
+run_drop node -e 'console.log(process.env.NPM_CONFIG_FUND)'
+assert_status 0 "built-in: drop node runs with nothing installed"
+assert_eq "false" "$OUT" "built-in: drop node has the node profile"
+# A user profile of the same name replaces the built-in; a user profile's
+# include of a fragment name no file has finds the built-in fragment.
+printf '[env]\nset = ONLY_USER=1\n' >"$CONFIG_DIR/profiles/node.ini"
+printf '[drop]\ninclude = dev-common.ini\n[env]\nset = MINE=1\n' >"$CONFIG_DIR/profiles/mine.ini"
+run_drop profiles
+assert_match "$OUT" "^node +program +user +$CONFIG_DIR/profiles/node.ini\$" "built-in: the user's node wins"
+assert_match "$OUT" "^node +program +built-in \(overridden\) +built-in:node.ini\$" "built-in: ... the built-in is marked overridden"
+assert_match "$OUT" "^mine +program +user " "built-in: a user-only profile is listed"
+run_drop run -e bi -p node -- sh -c 'echo "${ONLY_USER:-} ${NPM_CONFIG_UPDATE_NOTIFIER:-none}"'
+assert_eq "1 none" "$OUT" "built-in: a user profile replaces the built-in one, nothing of it is loaded"
+run_drop show-config -p mine
+assert_contains "$OUT" "block = ~/.ssh ; built-in:dev-common.ini:" "built-in: a user profile's include finds the built-in fragment"
+printf '# mine: fragment of my own\n[env]\nset = MINE=1\n' >"$CONFIG_DIR/profiles/mine.ini"
+run_drop profiles
+assert_match "$OUT" "^mine +fragment +user " "built-in: a user file is a fragment by its first line"
+rm "$CONFIG_DIR/profiles/node.ini" "$CONFIG_DIR/profiles/mine.ini"
+# The bash completion offers programs, not fragments.
+COMPS=$(bash -c '. "$1/share/bash-completion/drop"; COMP_LINE="drop "; COMP_POINT=5; COMP_WORDS=(drop ""); COMP_CWORD=1
+	_drop "$2" "" drop; printf "%s\n" "${COMPREPLY[@]}"' _ "$DROP_SRCDIR" "$DROP")
+assert_contains "$COMPS" "firefox" "completion: offers the built-in program firefox"
+assert_not_contains "$COMPS" "gui-common" "completion: does not offer a fragment"
+assert_not_contains "$COMPS" "dev-common" "completion: does not offer dev-common"
+
+cp "$SHIPPED"/*.ini "$SYS/"
+
 # ---- shipped profiles: present, loadable, lint-clean
 
 for n in firefox chromium code node python cargo claude default gui-common audio dev-common; do
@@ -121,10 +167,10 @@ rm "$CONFIG_DIR/profiles/badkey.ini"
 
 run_drop profiles
 assert_status 0 "drop profiles"
-assert_eq "NAME ORIGIN PATH" "$(printf '%s\n' "$OUT" | head -n 1 | tr -s ' ')" "drop profiles: header"
-assert_match "$OUT" "^firefox +system +$SYS/firefox.ini\$" "drop profiles: a system profile, its origin and path"
-assert_eq "$(find "$SYS" -name '*.ini' | wc -l)" "$(($(printf '%s\n' "$OUT" | wc -l) - 1))" \
-	"drop profiles: one line per profile file"
+assert_match "$OUT" "^firefox +program +system +$SYS/firefox.ini\$" "drop profiles: a system profile, its origin and path"
+assert_match "$OUT" "^firefox +program +built-in \(overridden\) +built-in:firefox.ini\$" "drop profiles: the system profile replaces the built-in"
+assert_eq "$(find "$SYS" -name '*.ini' | wc -l)" "$(printf '%s\n' "$OUT" | grep -c ' system ')" \
+	"drop profiles: one system line per profile file"
 
 # A user profile that extends the system one: absolute include, then its own additions.
 cat >"$CONFIG_DIR/profiles/node.ini" <<EOF
@@ -140,9 +186,9 @@ printf '[env]\nset = ONLY_USER=1\n' >"$CONFIG_DIR/profiles/python.ini"
 printf '[drop]\ninclude = %s\n' "$SYS/audio.ini" >"$CONFIG_DIR/profiles/mine.ini"
 
 run_drop profiles
-assert_match "$OUT" "^node +user +$CONFIG_DIR/profiles/node.ini\$" "drop profiles: the user profile wins"
-assert_match "$OUT" "^node +system \(overridden\) +$SYS/node.ini\$" "drop profiles: the system one is marked overridden"
-assert_match "$OUT" "^mine +user +$CONFIG_DIR/profiles/mine.ini\$" "drop profiles: a user-only profile"
+assert_match "$OUT" "^node +program +user +$CONFIG_DIR/profiles/node.ini\$" "drop profiles: the user profile wins"
+assert_match "$OUT" "^node +program +system \(overridden\) +$SYS/node.ini\$" "drop profiles: the system one is marked overridden"
+assert_match "$OUT" "^mine +program +user +$CONFIG_DIR/profiles/mine.ini\$" "drop profiles: a user-only profile"
 assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^node .*user')" "drop profiles: node's user row once"
 assert_match "$(printf '%s\n' "$OUT" | grep '^node ' | head -n 1)" "user" "drop profiles: the winner comes first"
 
@@ -159,7 +205,7 @@ rm "$CONFIG_DIR/profiles/python.ini" "$CONFIG_DIR/profiles/mine.ini"
 
 run_drop show-config -p nosuch
 assert_status 1 "show-config -p with an unknown profile fails"
-assert_error "profile 'nosuch' not found in $CONFIG_DIR/profiles or $DROP_SYSCONF_DIR/profiles" \
+assert_error "profile 'nosuch' not found in $CONFIG_DIR/profiles, $DROP_SYSCONF_DIR/profiles or the built-in profiles" \
 	"an unknown profile names both directories"
 assert_drop 2 profiles extra
 assert_error "usage: drop profiles" "drop profiles takes no argument"
@@ -192,6 +238,20 @@ assert_eq "sh" "$OUT" "drop sh (no profile): runs in environment sh"
 assert_contains "$ERR" "using the default profile" "drop sh: the default profile, with a notice"
 run_drop -q sh -c true
 assert_eq "" "$ERR" "drop -q sh: no notice"
+
+# ---- every shipped profile on a fresh HOME (no display here): nothing about missing mounts
+
+FRESH=$WORK/fresh
+mkdir -p "$FRESH" && chmod 700 "$FRESH"
+HOME=$FRESH run_drop init --no-cwd fresh
+assert_status 0 "fresh HOME: drop init --no-cwd"
+for f in "$SHIPPED"/*.ini; do
+	name=$(basename "$f" .ini)
+	case $name in audio | dev-common | gui-common) continue ;; esac
+	HOME=$FRESH run_drop run -e fresh -n off -p "$name" -- true
+	assert_status 0 "fresh HOME, -p $name: runs"
+	assert_not_contains "$ERR" "not mounting" "fresh HOME, -p $name: nothing about missing mounts"
+done
 
 # ---- npm install of a package with a hostile postinstall, under -p node
 

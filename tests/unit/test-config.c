@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builtin.h"
 #include "cleanup.h"
 #include "config.h"
 #include "tap.h"
@@ -200,7 +201,18 @@ static void test_typed_values(void)
 	   "typed values: loaded");
 	e = config_last(&c, CFG_FS_MOUNT);
 	ok(e && strcmp(e->as.mount.src, "~/a") == 0 && strcmp(e->as.mount.dst, "/b") == 0 &&
-	   e->as.mount.rw, "mount: src, dst and rw kept unexpanded");
+	   e->as.mount.rw && !e->as.mount.opt, "mount: src, dst and rw kept unexpanded");
+	config_free(&c);
+	config_init(&c);
+	ok(load(&c, "[fs]\nmount = ~/.cache/pip::opt,rw\n", &err) == 0 &&
+	   (e = config_last(&c, CFG_FS_MOUNT)) && e->as.mount.rw && e->as.mount.opt && !e->as.mount.dst,
+	   "mount: opt,rw sets both");
+	config_free(&c);
+	config_init(&c);
+	ok(load(&c, "[fs]\nmount = ~/a:/b:rw\n[net]\nmode = off\ntcp_publish = ::1/80:8080\n"
+		    "udp_host = auto\n[limits]\nmemory = 1K\npids = 7\ncpus = 0.25\ntimeout = 2m\n"
+		    "[gui]\nx11 = yes\ndbus = session\n[security]\nseccomp = off\n", &err) == 0,
+	   "typed values: reloaded");
 	e = config_last(&c, CFG_NET_TCP_PUBLISH);
 	ok(e && strcmp(e->as.port.host_ip, "::1") == 0 && e->as.port.host_port == 80 &&
 	   e->as.port.sandbox_port == 8080, "publish: address and ports");
@@ -331,9 +343,17 @@ static void test_validate_fs(void)
 	expect_invalid("fs", "mount", "~root/x", "path must be absolute or start with ~/");
 	expect_invalid("fs", "mount", "/a:b", "destination path must be absolute or start with ~/");
 	expect_invalid("fs", "mount", "/a:/b/..:rw", "destination path is not normalized");
-	expect_invalid("fs", "mount", "/a:/b:rw:x", "too many ':' fields (expected SRC[:DST][:rw|ro])");
-	expect_invalid("fs", "mount", "/a:/b:rx", "unknown flag 'rx' (expected rw or ro)");
-	expect_invalid("fs", "mount", "/a::", "unknown flag '' (expected rw or ro)");
+	expect_invalid("fs", "mount", "/a:/b:rw:x", "too many ':' fields (expected SRC[:DST][:FLAGS])");
+	expect_invalid("fs", "mount", "/a:/b:rx", "unknown flag 'rx' (expected rw, ro or opt)");
+	expect_invalid("fs", "mount", "/a::", "unknown flag '' (expected rw, ro or opt)");
+	expect_valid("fs", "mount", "~/.gitconfig::opt");
+	expect_valid("fs", "mount", "~/.cache/pip::rw,opt");
+	expect_valid("fs", "mount", "/a:/b:opt,ro");
+	expect_invalid("fs", "mount", "/a::ro,rw", "flags 'ro' and 'rw' conflict (give one)");
+	expect_invalid("fs", "mount", "/a::opt,opt", "flag 'opt' given twice");
+	expect_invalid("fs", "mount", "/a::rw,rw", "flag 'rw' given twice");
+	expect_invalid("fs", "mount", "/a::rw,", "unknown flag '' (expected rw, ro or opt)");
+	expect_invalid("fs", "mount", "/a::rw,optional", "unknown flag 'optional' (expected rw, ro or opt)");
 	expect_invalid("fs", "mount", "/a:", "empty destination (write SRC alone, or SRC::rw)");
 	expect_invalid("fs", "mount", ":/b", "path is empty");
 	expect_valid("fs", "block", "~/.ssh");
@@ -400,7 +420,7 @@ static void test_validate_net(void)
 static void test_validate_limits(void)
 {
 	const char *size_why = "expected a number of bytes with an optional K, M or G suffix";
-	const char *dur_why = "expected seconds or a number with an s, m or h suffix";
+	const char *dur_why = "expected a number with an s, m or h suffix, or 0 for none";
 	const char *cpus_why = "expected a positive number like 2 or 1.5 (at most 3 decimals)";
 
 	expect_valid("limits", "memory", "2G");
@@ -421,7 +441,7 @@ static void test_validate_limits(void)
 	expect_invalid("limits", "cpus", "-2", cpus_why);
 	expect_valid("limits", "timeout", "10m");
 	expect_valid("limits", "timeout", "0");
-	expect_valid("limits", "timeout", "90");
+	expect_invalid("limits", "timeout", "90", "a duration needs a unit: add s, m or h (90s), or write 0 for none");
 	expect_invalid("limits", "timeout", "1d", dur_why);
 	expect_invalid("limits", "timeout", "99999999999999999h", "duration is too long");
 }
@@ -671,6 +691,43 @@ static void test_load_file_errors(const char *dir)
 	config_free(&c);
 }
 
+/* SPEC 4: a bare NAME.ini no file has is the built-in; a built-in includes built-ins. */
+static void test_includes_builtin(const char *dir)
+{
+	struct drop_config c;
+	struct drop_err err = { 0 };
+	autofree char *name = path_join(dir, "user.ini");
+	autofree char *local = path_join(dir, "audio.ini");
+	const struct cfg_entry *e;
+	size_t len = 0;
+	const char *firefox = builtin_profile("firefox.ini", &len);
+
+	config_init(&c);
+	ok(load_named(&c, name, "[drop]\ninclude = gui-common.ini\n", &test_ctx, &err) == 0,
+	   "include of a built-in fragment no file has: loaded (%s)", err.msg);
+	e = config_last(&c, CFG_GUI_X11);
+	ok(e && strcmp(e->file, "built-in:gui-common.ini") == 0, "... its values have the built-in origin");
+	config_free(&c);
+	config_init(&c);
+	write_file(dir, "audio.ini", "[gui]\naudio = no\n");
+	ok(load_named(&c, name, "[drop]\ninclude = audio.ini\n", &test_ctx, &err) == 0 &&
+	   (e = config_last(&c, CFG_GUI_AUDIO)) && strcmp(e->file, local) == 0,
+	   "a file of the fragment's name beside the includer wins over the built-in");
+	config_free(&c);
+	config_init(&c);
+	ok(load_named(&c, name, "[drop]\ninclude = nosuch.ini\n", &test_ctx, &err) < 0,
+	   "include of a name neither a file nor a built-in fails");
+	config_free(&c);
+	config_init(&c);
+	ok(firefox && config_load_string(&c, "built-in:firefox.ini", firefox, len, &test_ctx, &err) == 0 &&
+	   (e = config_last(&c, CFG_GUI_AUDIO)) && strcmp(e->file, "built-in:audio.ini") == 0,
+	   "a built-in's include finds the built-in, not the file beside the cwd (%s)", err.msg);
+	config_free(&c);
+	ok(profile_is_fragment("gui-common", "# gui-common: fragment included", 31), "fragment: first line rule");
+	ok(!profile_is_fragment("firefox", "# firefox: the Firefox web browser", 34), "fragment: a program is not");
+	ok(!profile_is_fragment("audio", "# audi: fragment", 16), "fragment: the name must match");
+}
+
 static void test_includes(void)
 {
 	char dir[] = "/tmp/drop-test-config.XXXXXX";
@@ -683,6 +740,7 @@ static void test_includes(void)
 	test_includes_errors(dir);
 	test_include_depth(dir);
 	test_load_file_errors(dir);
+	test_includes_builtin(dir);
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

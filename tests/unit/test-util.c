@@ -138,7 +138,7 @@ static void test_durations(void)
 {
 	check_duration("0", 0);
 	check_duration("0s", 0);
-	check_duration("30", 30000);
+	check_duration_bad("30");
 	check_duration("30s", 30000);
 	check_duration("10m", 600000);
 	check_duration("2h", 7200000);
