@@ -370,8 +370,14 @@ static void test_reject_header(void)
 	m.p[0] ^= 0x01;
 	expect_reject(&m, "setup message: bad magic 0x45524f50", "bad magic");
 	m.p[0] ^= 0x01;
-	m.p[5] = 2;
-	expect_reject(&m, "setup message: unsupported protocol version 2 (expected 1)", "bad version");
+	m.p[5] = PROTO_VERSION + 1;
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "setup message: unsupported protocol version %d (expected %d)",
+			 PROTO_VERSION + 1, PROTO_VERSION);
+		expect_reject(&m, want, "bad version");
+	}
 	m.p[5] = PROTO_VERSION;
 	m.p[7] = MSG_READY;
 	expect_reject(&m, "setup message: not a setup message", "wrong message type");
