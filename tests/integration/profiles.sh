@@ -75,7 +75,7 @@ lint_check() {
 
 # ---- shipped profiles: present, loadable, lint-clean
 
-for n in firefox chromium code node python cargo claude default gui-common audio dev-common; do
+for n in firefox chromium code node python cargo claude codex gemini aider opencode default gui-common audio dev-common; do
 	check "shipped: $n.ini" test -f "$SHIPPED/$n.ini"
 done
 for f in "$SHIPPED"/*.ini; do
