@@ -220,7 +220,8 @@ static int load_settings(struct cmd_ctx *ctx, const struct run_opts *o, const ch
 		.profiles = o->profiles.v,
 	};
 
-	if (load_config(config, &req, err) < 0 || apply_flags(config, o, err) < 0 ||
+	if (load_config(config, &req, err) < 0 || load_cwd_mount(config, &ctx->paths, id, true, err) < 0 ||
+	    apply_flags(config, o, err) < 0 ||
 	    config_resolve(config, ctx->paths.home, settings, err) < 0) {
 		err->status = DROP_ESETUP;
 		return -1;
@@ -542,7 +543,10 @@ int cmd_program(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err
 	if (!profile)
 		return DROP_ESETUP;
 	if (!env_exists(&ctx->paths, id)) {
-		/* As `drop init --no-cwd ID`: an app's environment never mounts the cwd. */
+		/* A project tool refused here creates nothing, base.ini included. */
+		if (load_profile_cwd_check(&ctx->paths, profile, id, err) < 0)
+			return DROP_ESETUP;
+		/* As `drop init --no-cwd ID`: the cwd is mounted by [drop] cwd at each run, never in ID.ini. */
 		if (env_create(&ctx->paths, id, false, NULL, &config, &base, err) < 0)
 			return DROP_ESETUP;
 		created = true;

@@ -29,8 +29,15 @@ static void print_config(const struct drop_config *c)
 			printf("%s[%s]\n", section ? "\n" : "", info->section);
 			section = info->section;
 		}
-		for (size_t i = first; i < vals->n; i++)
-			printf("%s = %s ; %s:%u\n", info->name, vals->v[i].value, vals->v[i].file, vals->v[i].line);
+		for (size_t i = first; i < vals->n; i++) {
+			const struct cfg_entry *e = &vals->v[i];
+
+			/* Line 0: a value drop added itself (the [drop] cwd mount). */
+			if (e->line)
+				printf("%s = %s ; %s:%u\n", info->name, e->value, e->file, e->line);
+			else
+				printf("%s = %s ; %s\n", info->name, e->value, e->file);
+		}
 	}
 }
 
@@ -84,7 +91,11 @@ static int show(struct cmd_ctx *ctx, const char *env_id, char *const *profiles, 
 	int rc = DROP_FAIL;
 
 	config_init(&c);
-	if (load_for_show(ctx, env_id, profiles, &c, err) < 0 || config_resolve(&c, ctx->paths.home, &s, err) < 0)
+	/* The mount a run from here would add; none in $HOME, where the run would refuse. */
+	if (load_for_show(ctx, env_id, profiles, &c, err) < 0 ||
+	    load_cwd_mount(&c, &ctx->paths, env_id ? env_id : profiles && profiles[0] ? profiles[0] : "this environment",
+			   false, err) < 0 ||
+	    config_resolve(&c, ctx->paths.home, &s, err) < 0)
 		goto out;
 	print_config(&c);
 	print_seccomp(&s);

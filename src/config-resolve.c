@@ -10,7 +10,8 @@
 #include "util.h"
 
 /* Scalars land in a bool, an enum (unsigned int sized) or a uint64_t. */
-_Static_assert(sizeof(enum net_mode) == sizeof(unsigned) && sizeof(enum dbus_mode) == sizeof(unsigned),
+_Static_assert(sizeof(enum net_mode) == sizeof(unsigned) && sizeof(enum dbus_mode) == sizeof(unsigned) &&
+		       sizeof(enum cwd_mode) == sizeof(unsigned),
 	       "enum settings are stored as unsigned int");
 
 static void *field(struct drop_settings *s, const struct cfg_key_def *d)

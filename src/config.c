@@ -469,6 +469,9 @@ static const struct cfg_choice git_modes[] = {
 	{ "ro", GIT_RO }, { "safe", GIT_SAFE }, { "rw", GIT_RW }, { NULL, 0 },
 };
 static const struct cfg_choice terminal_modes[] = { { "filtered", 0 }, { "raw", 1 }, { NULL, 0 } };
+static const struct cfg_choice cwd_modes[] = {
+	{ "no", CWD_NO }, { "ro", CWD_RO }, { "rw", CWD_RW }, { NULL, 0 },
+};
 static const struct cfg_choice dbus_modes[] = {
 	{ "none", DBUS_NONE }, { "filtered", DBUS_FILTERED }, { "session", DBUS_SESSION }, { NULL, 0 },
 };
@@ -485,6 +488,7 @@ static const struct cfg_choice dbus_modes[] = {
  */
 static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_DROP_INCLUDE] = { { "drop", "include", true, NULL }, KIND_INCLUDE, NOWHERE },
+	[CFG_DROP_CWD] = { { "drop", "cwd", false, NULL }, KIND_CHOICE, cwd_modes, CWD_NO, LANDS(cwd) },
 	[CFG_FS_MOUNT] = { { "fs", "mount", true, &(const struct cfg_flag){
 				     'm', "mount", "SPEC", "add a mount (SRC[:DST][:rw,opt])" } },
 			   KIND_MOUNT, LANDS(mounts) },

@@ -15,6 +15,7 @@
  */
 enum cfg_key {
 	CFG_DROP_INCLUDE,
+	CFG_DROP_CWD,
 	CFG_FS_MOUNT,
 	CFG_FS_BLOCK,
 	CFG_FS_GIT,
@@ -48,6 +49,7 @@ enum cfg_key {
 enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
 enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
 enum git_mode { GIT_RO = 0, GIT_SAFE = 1, GIT_RW = 2 };
+enum cwd_mode { CWD_NO = 0, CWD_RO = 1, CWD_RW = 2 };
 
 /* An [fs] mount spec as written: dst is NULL when it names no destination; "~" not expanded. */
 struct cfg_mount {
@@ -173,6 +175,7 @@ struct port_list {
 
 /* What drop run uses: config_resolve fills each field from the key table's row that names it. */
 struct drop_settings {
+	enum cwd_mode cwd;             /* the current directory's mount, already in mounts */
 	struct mount_req *mounts;
 	size_t n_mounts;
 	char **blocks;                 /* NULL-terminated, expanded */
@@ -205,5 +208,7 @@ int config_resolve(struct drop_config *c, const char *home, struct drop_settings
 void settings_free(struct drop_settings *s);
 
 #define CFG_ORIGIN_CMDLINE "command line"
+/* The origin of the mount that [drop] cwd adds (SPEC 2.3). */
+#define CFG_ORIGIN_CWD "[drop] cwd"
 
 #endif

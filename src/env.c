@@ -34,10 +34,19 @@ bool env_exists(const struct drop_paths *p, const char *id)
 	return dir && is_dir(dir);
 }
 
-/* The cwd is mounted only when it is a project, not $HOME or one of its parents. */
-static bool cwd_is_project(const struct drop_paths *p)
+/*
+ * The cwd is mounted only when it is a project, not $HOME or one of its
+ * parents. getcwd gives the physical path, so $HOME is compared as written
+ * and with its symlinks resolved (a home reached through /home -> /usr/home).
+ */
+bool env_cwd_is_project(const struct drop_paths *p)
 {
-	return p->cwd && strcmp(p->cwd, "/") != 0 && !path_is_under(p->home, p->cwd);
+	autofree char *real_home = NULL;
+
+	if (!p->cwd || strcmp(p->cwd, "/") == 0 || path_is_under(p->home, p->cwd))
+		return false;
+	real_home = realpath(p->home, NULL);
+	return !real_home || !path_is_under(real_home, p->cwd);
 }
 
 /* Prefer "~/..." so the config reads naturally and survives a moved home. */
@@ -63,7 +72,7 @@ static int render_env_config(const struct drop_paths *p, const char *id, bool mo
 	    asprintf(&env, "\n[env]\n# The environment's id in Debian's and Ubuntu's default prompt.\n"
 			   "set = debian_chroot=%s\n", id) < 0)
 		return err_sys(err, 0, "out of memory");
-	if (mount_cwd && cwd_is_project(p)) {
+	if (mount_cwd && env_cwd_is_project(p)) {
 		if (strpbrk(p->cwd, ":;#\n") || strstr(p->cwd, "//"))
 			return err_set(err, 0, "cannot mount the current directory '%s': its path has ':', ';' or '#'; use --no-cwd and add a mount by hand", p->cwd);
 		if (!(cwd = config_path_for(p, p->cwd)))

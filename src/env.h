@@ -25,6 +25,8 @@ int env_id_for_cwd(const struct drop_paths *p, char **id, struct drop_err *err);
 /* The recorded project directory of id, malloc'd, or NULL (none recorded). */
 char *env_project(const struct drop_paths *p, const char *id);
 bool env_exists(const struct drop_paths *p, const char *id);
+/* Whether the cwd is a project directory: not /, not $HOME and not one of its parents. */
+bool env_cwd_is_project(const struct drop_paths *p);
 /*
  * Create environment id: base.ini first if missing (reported through
  * *wrote_base), then DATA_DIR/envs/ID and CONFIG_DIR/ID.ini. mount_cwd adds

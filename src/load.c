@@ -7,6 +7,7 @@
 
 #include "builtin.h"
 #include "cleanup.h"
+#include "env.h"
 #include "sys.h"
 #include "util.h"
 
@@ -69,4 +70,51 @@ int load_config(struct drop_config *c, const struct load_request *r, struct drop
 	if (load_path(c, r->paths, env_config, err) < 0)
 		return -1;
 	return load_profiles(c, r, err);
+}
+
+int load_cwd_mount(struct drop_config *c, const struct drop_paths *p, const char *name, bool strict,
+		   struct drop_err *err)
+{
+	const struct cfg_entry *e = config_last(c, CFG_DROP_CWD);
+	autofree char *spec = NULL;
+
+	if (!e || e->as.choice == CWD_NO)
+		return 0;
+	if (!env_cwd_is_project(p)) {
+		if (!strict)
+			return 0;
+		return err_set(err, DROP_ESETUP, "%s works on a project directory; cd into one first", name);
+	}
+	/* getcwd gives an absolute, normalized path; ':' is the one thing a mount spec cannot hold. */
+	if (strchr(p->cwd, ':'))
+		return err_set(err, DROP_ESETUP,
+			       "cannot mount the current directory '%s' ([drop] cwd): its path has ':'; "
+			       "run from a directory without one", p->cwd);
+	if (asprintf(&spec, "%s::%s", p->cwd, e->as.choice == CWD_RW ? "rw" : "ro") < 0)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	if (config_add(c, CFG_FS_MOUNT, spec, CFG_ORIGIN_CWD, 0, err) < 0) {
+		err->status = DROP_ESETUP;
+		return -1;
+	}
+	return 0;
+}
+
+int load_profile_cwd_check(const struct drop_paths *p, const char *profile, const char *name,
+			   struct drop_err *err)
+{
+	autofree char *system_base = path_join(p->sysconf_dir, "base.ini");
+	autofree char *path = profile_find(p, profile);
+	struct drop_config c;
+	int rc = -1;
+
+	config_init(&c);
+	if (!system_base || !path)
+		err_sys(err, DROP_ESETUP, "out of memory");
+	else if ((!path_exists(system_base) || load_path(&c, p, system_base, err) == 0) &&
+		 load_path(&c, p, path, err) == 0)
+		rc = load_cwd_mount(&c, p, name, true, err);
+	if (rc < 0)
+		err->status = DROP_ESETUP;
+	config_free(&c);
+	return rc;
 }

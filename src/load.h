@@ -2,6 +2,8 @@
 #ifndef DROP_LOAD_H
 #define DROP_LOAD_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "log.h"
 #include "paths.h"
@@ -23,5 +25,24 @@ int load_config(struct drop_config *c, const struct load_request *r, struct drop
 char *profile_find(const struct drop_paths *p, const char *name);
 /* Load a file or a built-in (its origin name, as profile_find returns it) with its includes into c. */
 int load_path(struct drop_config *c, const struct drop_paths *p, const char *path, struct drop_err *err);
+
+/*
+ * SPEC 2.3: with [drop] cwd = ro or rw (the last value in c), append a mount
+ * of the current directory at its own path, origin CFG_ORIGIN_CWD. Call it
+ * after the files and before the command-line flags (the merge order), so a
+ * broader mount in a file cannot cover the project and its .git rule. When
+ * the cwd is /, $HOME or one of its parents: strict (a run) fails with
+ * "NAME works on a project directory; cd into one first" (DROP_ESETUP),
+ * otherwise (show-config) nothing is added.
+ */
+int load_cwd_mount(struct drop_config *c, const struct drop_paths *p, const char *name, bool strict,
+		   struct drop_err *err);
+
+/*
+ * drop PROGRAM before it creates the environment: the system base and the
+ * profile alone decide cwd; the same failure as load_cwd_mount's strict one.
+ */
+int load_profile_cwd_check(const struct drop_paths *p, const char *profile, const char *name,
+			   struct drop_err *err);
 
 #endif

@@ -26,7 +26,7 @@ lint_profile() {
 		nsec = split("drop fs env net limits security gui", secs, " ")
 		for (i = 1; i <= nsec; i++) secrank[secs[i]] = i
 		# The order of enum cfg_key in src/config.h (show-config prints it too).
-		nkeys = split("drop.include fs.mount fs.block env.expose env.set net.mode net.tcp_publish " \
+		nkeys = split("drop.include drop.cwd fs.mount fs.block fs.git env.expose env.set net.mode net.tcp_publish " \
 			"net.udp_publish net.tcp_host net.udp_host limits.memory limits.pids limits.cpus " \
 			"limits.timeout limits.max_output security.seccomp security.seccomp_allow " \
 			"security.seccomp_deny security.userns gui.x11 gui.wayland gui.audio gui.gpu gui.dbus " \
@@ -121,7 +121,7 @@ cp "$SHIPPED"/*.ini "$SYS/"
 
 # ---- shipped profiles: present, loadable, lint-clean
 
-for n in firefox chromium code node python cargo claude default gui-common audio dev-common; do
+for n in firefox chromium code node python cargo claude codex gemini aider opencode default gui-common audio dev-common; do
 	check "shipped: $n.ini" test -f "$SHIPPED/$n.ini"
 done
 for f in "$SHIPPED"/*.ini; do
@@ -304,6 +304,76 @@ check_not "postinstall: no git hook planted" test -e "$NP/.git/hooks/post-checko
 assert_match "$PROBE" "connect: (ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)" "postinstall: the host's loopback service is unreachable"
 sleep 0.3
 assert_eq 1 "$(wc -l <"$HITS")" "postinstall: the host service saw no connection"
+cd "$PROJ" || exit 1
+
+# ---- project tools: [drop] cwd (SPEC 2.3)
+#
+# A stand-in program "tool" (it runs its arguments) with a profile that makes
+# it a project tool; its directory is mounted so the sandbox finds it.
+
+mkdir -p "$WORK/bin" "$HOME/other"
+printf '#!/bin/sh\nexec "$@"\n' >"$WORK/bin/tool"
+cp "$WORK/bin/tool" "$WORK/bin/tool-ro"
+chmod 755 "$WORK/bin/tool" "$WORK/bin/tool-ro"
+cat >"$SYS/tool.ini" <<EOF
+[drop]
+cwd = rw
+[fs]
+mount = $WORK/bin
+[env]
+set = PATH=$WORK/bin:/usr/bin:/bin
+EOF
+sed 's/^cwd = rw$/cwd = ro/' "$SYS/tool.ini" >"$SYS/tool-ro.ini"
+mkdir -p "$PROJ/.git"
+
+run_drop show-config -p tool
+assert_contains "$OUT" "mount = $PROJ::rw ; [drop] cwd" "show-config -p tool in a project: the cwd mount, origin [drop] cwd"
+run_drop tool sh -c 'echo "$DROP_ENV $PWD"; echo edited >"$PWD/tool-file"; echo kept >~/tool-home'
+assert_eq "tool $PROJ" "$OUT" "drop tool in a project: environment tool, working directory the project"
+assert_eq "edited" "$(cat "$PROJ/tool-file" 2>/dev/null)" "drop tool: the project is mounted read-write"
+check_not "drop tool: the environment's config does not name the project" grep -q mount "$CONFIG_DIR/tool.ini"
+run_drop tool sh -c 'touch "$PWD/.git/hook" 2>&1'
+assert_contains "$OUT" "Read-only file system" "drop tool: the project's .git follows [fs] git (read-only)"
+check_not "drop tool: nothing written to .git" test -e "$PROJ/.git/hook"
+cd "$HOME/other" || exit 1
+run_drop tool sh -c 'echo "$DROP_ENV $PWD $(cat ~/tool-home)"; echo other >"$PWD/tool-file"; cat "$1/tool-file" 2>&1' - "$PROJ"
+assert_match "$OUT" "^tool $HOME/other kept$" "drop tool in another project: same environment, its home kept"
+assert_eq "other" "$(cat "$HOME/other/tool-file" 2>/dev/null)" "drop tool in another project: that project is mounted"
+assert_contains "$OUT" "No such file" "drop tool in another project: the first project is not there"
+cd "$PROJ" || exit 1
+run_drop tool-ro sh -c 'cat "$PWD/tool-file"; echo x >"$PWD/ro-file"'
+assert_contains "$OUT" "edited" "cwd = ro: the project is readable"
+assert_contains "$ERR" "Read-only file system" "cwd = ro: the project is read-only"
+check_not "cwd = ro: nothing written" test -e "$PROJ/ro-file"
+
+# Refused in $HOME and above, before anything is created (base.ini included).
+for dir in "$HOME" "$WORK" /; do
+	cd "$dir" || exit 1
+	DROP_HOME=$WORK/fresh run_drop tool-ro true
+	assert_status 125 "drop tool-ro in $dir: exit 125"
+	assert_error "tool-ro works on a project directory; cd into one first" "drop tool-ro in $dir: says why"
+	check_not "drop tool-ro in $dir: nothing created" test -e "$WORK/fresh"
+done
+cd "$HOME" || exit 1
+run_drop tool sh -c 'echo ran'
+assert_status 125 "drop tool in \$HOME with its environment made: exit 125"
+assert_error "tool works on a project directory; cd into one first" "... with the message"
+assert_eq "" "$OUT" "... and the program did not run"
+run_drop show-config -p tool
+assert_not_contains "$OUT" "[drop] cwd" "show-config -p tool in \$HOME: no cwd mount"
+ln -s "$HOME" "$WORK/home-link"
+HOME=$WORK/home-link run_drop tool sh -c 'echo ran'
+assert_status 125 "a home reached through a symbolic link: still refused"
+
+# [drop] cwd in an environment's own config: the mount follows the directory.
+make_env follow --no-cwd
+printf '[drop]\ncwd = rw\n' >>"$CONFIG_DIR/follow.ini"
+cd "$HOME/other" || exit 1
+run_drop run -e follow -- sh -c 'echo followed >"$PWD/follow-file"'
+assert_eq "followed" "$(cat "$HOME/other/follow-file" 2>/dev/null)" "[drop] cwd in an env config: the cwd is mounted"
+cd "$HOME" || exit 1
+run_drop run -e follow -- true
+assert_error "follow works on a project directory" "[drop] cwd in an env config: refused in \$HOME"
 cd "$PROJ" || exit 1
 
 done_testing

@@ -361,6 +361,9 @@ static void test_validate_fs(void)
 	expect_invalid("fs", "block", ".ssh", "path must be absolute or start with ~/");
 	expect_valid("fs", "git", "safe");
 	expect_invalid("fs", "git", "yes", "expected ro, safe or rw");
+	expect_valid("drop", "cwd", "rw");
+	expect_valid("drop", "cwd", "no");
+	expect_invalid("drop", "cwd", "yes", "expected no, ro or rw");
 }
 
 static void test_validate_env(void)
@@ -767,6 +770,7 @@ static void test_resolve_defaults(void)
 	ok(s.net == NET_ISOLATED && s.seccomp && !s.userns && !s.x11 && !s.wayland && !s.audio &&
 	   !s.gpu && s.dbus == DBUS_NONE, "defaults: isolated, seccomp on, userns and gui off");
 	ok(s.git == GIT_RO, "defaults: git ro");
+	ok(s.cwd == CWD_NO, "defaults: cwd no");
 	ok(s.memory == 0 && s.pids == 0 && s.cpus_milli == 0 && s.timeout_ms == 0 &&
 	   s.max_output == 0, "defaults: no limits");
 	ok(s.n_mounts == 0 && s.blocks && !s.blocks[0] && s.seccomp_allow && !s.seccomp_allow[0] &&
@@ -778,13 +782,14 @@ static void test_resolve_defaults(void)
 	ok(resolve_text("[limits]\nmemory = 2G\npids = 512\ncpus = 1.5\ntimeout = 10m\nmax_output = 10M\n"
 			"[security]\nseccomp = off\nuserns = yes\nseccomp_deny = personality\n"
 			"[gui]\nx11 = yes\nwayland = yes\naudio = yes\ngpu = yes\ndbus = filtered\n"
-			"dbus_talk = org.a.B\ndbus_own = org.c.*\n[fs]\ngit = rw\n",
+			"dbus_talk = org.a.B\ndbus_own = org.c.*\n[fs]\ngit = rw\n[drop]\ncwd = ro\n",
 			"/home/u", &c, &s, &err) == 0, "full config resolves");
 	ok(s.memory == UINT64_C(2) << 30 && s.pids == 512 && s.cpus_milli == 1500 &&
 	   s.timeout_ms == 600000 && s.max_output == 10 << 20, "limits parsed");
 	ok(!s.seccomp && s.userns && s.x11 && s.wayland && s.audio && s.gpu && s.dbus == DBUS_FILTERED,
 	   "switches parsed");
 	ok(s.git == GIT_RW, "git = rw lands");
+	ok(s.cwd == CWD_RO, "cwd = ro lands");
 	is_str(s.seccomp_deny[0], "personality", "seccomp_deny copied");
 	ok(s.seccomp_deny[1] == NULL, "seccomp_deny terminated");
 	is_str(s.dbus_talk[0], "org.a.B", "dbus_talk copied");
