@@ -1,6 +1,7 @@
 /* child-fs.c: the sandbox's root filesystem (SPEC 5): planned as data, then assembled and pivoted into. */
 #include "child-fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,7 +33,8 @@ enum op_kind {
 #define OPF_RECURSIVE 0x4  /* apply attributes to submounts too */
 #define OPF_IN_NETNS  0x8  /* made when attached, inside the sandbox's network namespace (sysfs) */
 #define OPF_ATTACHED  0x10 /* set once the bind is in place: real says what it shows */
-#define OPF_GIT_RO    0x20 /* a read-write mount whose top .git is made read-only */
+#define OPF_GIT       0x20 /* a read-write mount whose top .git follows [fs] git */
+#define OPF_GIT_SELF  0x40 /* a linked worktree's git directory, mounted for it: [fs] git applies to it */
 
 struct fs_op {
 	enum op_kind kind;
@@ -287,7 +289,8 @@ static int plan_configured(struct fs_ctx *ctx)
 		const struct mount_spec *m = &s->mounts[i];
 		unsigned attr = MOUNT_ATTR_NOSUID | ((m->flags & MOUNT_F_DEV) ? 0 : MOUNT_ATTR_NODEV) |
 				((m->flags & MOUNT_F_RW) ? 0 : MOUNT_ATTR_RDONLY);
-		unsigned opf = OPF_REPORT | OPF_RECURSIVE | ((m->flags & MOUNT_F_OPTIONAL) ? OPF_OPTIONAL : 0);
+		unsigned opf = OPF_REPORT | OPF_RECURSIVE | ((m->flags & MOUNT_F_OPTIONAL) ? OPF_OPTIONAL : 0) |
+			       ((m->flags & MOUNT_F_GITDIR) ? OPF_GIT_SELF : 0);
 
 		if (plan_bind(&ctx->plan, m->src, m->dst, attr, opf) < 0)
 			return -1;
@@ -349,7 +352,7 @@ static bool in_any(const char *path, char *const *trees)
 
 /*
  * A configured mount of drop's own state is read-only; a read-write mount
- * gets the .git rule (SPEC 5): its top .git as it is now is made read-only
+ * gets the .git rule (SPEC 5): its top .git as it is now follows [fs] git
  * once attached, and a .git that is a symlink makes the whole mount read-only.
  */
 static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
@@ -359,14 +362,14 @@ static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
 
 	if (in_any(op->real, s->readonly))
 		op->attr |= MOUNT_ATTR_RDONLY;
-	if ((op->attr & MOUNT_ATTR_RDONLY) || op->tkind != TARGET_DIR ||
-	    fstatat(src, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if ((op->attr & MOUNT_ATTR_RDONLY) || op->tkind != TARGET_DIR || s->git_mode == GIT_RW ||
+	    (op->flags & OPF_GIT_SELF) || fstatat(src, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
 	if (S_ISLNK(st.st_mode)) {
 		log_msg("mounting %s read-only, its .git is a symbolic link", op->src);
 		op->attr |= MOUNT_ATTR_RDONLY;
 	} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-		op->flags |= OPF_GIT_RO;
+		op->flags |= OPF_GIT;
 	}
 }
 
@@ -643,6 +646,104 @@ static int run_block(struct fs_ctx *ctx, const char *dst, struct drop_err *err)
 	return 0;
 }
 
+
+/* Pin dir (a directory, or nothing) by binding it onto itself: it cannot be renamed away. */
+static int pin_dir(struct fs_ctx *ctx, const char *dir, struct drop_err *err)
+{
+	autoclose int target = -1;
+	autoclose int tree = -1;
+	enum target_result r = mnt_target(ctx->root_fd, dir, TARGET_DIR, false, &target);
+
+	if (r == TARGET_MISSING)
+		return 0;
+	if (r != TARGET_OK)
+		return protect_failed(ctx, "protect", dir, r, err);
+	if ((tree = mnt_clone_tree(target, "")) < 0 || mnt_attach(tree, target) < 0)
+		return err_sys(err, DROP_ESETUP, "cannot protect %s", dir);
+	return 0;
+}
+
+/* name below dir: a directory, or a file holding text, made when missing (through the mount: on the host). */
+static int ensure_entry(struct fs_ctx *ctx, const char *dir, const char *name, const char *text, struct drop_err *err)
+{
+	autofree char *path = path_join(dir, name);
+	autoclose int fd = -1;
+	autoclose int file = -1;
+
+	if (!path)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	if (!text)
+		return mnt_target(ctx->root_fd, path, TARGET_DIR, true, &fd) == TARGET_OK ? 0
+		       : err_sys(err, DROP_ESETUP, "cannot create %s", path);
+	if (mnt_target(ctx->root_fd, dir, TARGET_DIR, false, &fd) != TARGET_OK)
+		return err_sys(err, DROP_ESETUP, "cannot open %s", dir);
+	file = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (file < 0)
+		return errno == EEXIST ? 0 : err_sys(err, DROP_ESETUP, "cannot create %s", path);
+	return sys_write_all(file, text, strlen(text)) < 0 ? err_sys(err, DROP_ESETUP, "cannot write %s", path) : 0;
+}
+
+/*
+ * The [fs] git rule on a git directory at sandbox path git (SPEC 5): ro makes
+ * it read-only; safe leaves it writable (commits, branches, fetches) but pins
+ * it and makes hooks/, config, info/ and commondir read-only, recursively for
+ * the submodules under modules/. A main git directory without a commondir gets
+ * one saying "." (git then uses the directory itself, as without it), so the
+ * sandbox cannot create one that points the host's git at a directory it wrote.
+ */
+static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err)
+{
+	static const char *const ro_entries[] = { "hooks", "config", "info", "commondir", "config.worktree" };
+	autofree char *modules = path_join(git, "modules");
+	autoclose int mfd = -1;
+	autoclose int dfd = -1;
+	struct dirent *de;
+	int has_common;
+	DIR *d;
+
+	if (!modules)
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	enum target_result r;
+
+	if (ctx->setup->git_mode != GIT_SAFE)
+		return run_readonly(ctx, git, err);
+	r = mnt_target(ctx->root_fd, git, TARGET_DIR, false, &dfd);
+	if (r == TARGET_IS_FILE)
+		return run_readonly(ctx, git, err); /* a .git file: its git directories are mounts of their own */
+	if (r == TARGET_MISSING)
+		return 0;
+	if (r != TARGET_OK)
+		return protect_failed(ctx, "protect", git, r, err);
+	if (pin_dir(ctx, git, err) < 0)
+		return -1;
+	has_common = faccessat(dfd, "commondir", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!has_common && (ensure_entry(ctx, git, "hooks", NULL, err) < 0 || ensure_entry(ctx, git, "info", NULL, err) < 0 ||
+			    ensure_entry(ctx, git, "commondir", ".\n", err) < 0))
+		return -1;
+	for (size_t i = 0; i < sizeof(ro_entries) / sizeof(ro_entries[0]); i++) {
+		autofree char *p = path_join(git, ro_entries[i]);
+
+		if (!p || run_readonly(ctx, p, err) < 0)
+			return p ? -1 : err_sys(err, DROP_ESETUP, "out of memory");
+	}
+	if (depth >= 4 || pin_dir(ctx, modules, err) < 0 ||
+	    mnt_target(ctx->root_fd, modules, TARGET_DIR, false, &mfd) != TARGET_OK)
+		return depth >= 4 ? 0 : (err->msg[0] ? -1 : 0);
+	d = fdopendir(openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!d)
+		return err_sys(err, DROP_ESETUP, "cannot list %s", modules);
+	while ((de = readdir(d))) {
+		autofree char *sub = de->d_name[0] == '.' ? NULL : path_join(modules, de->d_name);
+
+		if (sub && de->d_type == DT_DIR && protect_git(ctx, sub, depth + 1, err) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /*
  * Bind every directory between op's target and image onto itself: a mount
  * point cannot be renamed or removed, so the sandbox cannot move a parent
@@ -656,18 +757,9 @@ static int pin_path(struct fs_ctx *ctx, const struct fs_op *op, const char *imag
 	if (!dir)
 		return err_sys(err, DROP_ESETUP, "out of memory");
 	for (char *p = dir + top; (p = strchr(p + 1, '/')); ) {
-		autoclose int target = -1;
-		autoclose int tree = -1;
-		enum target_result r;
-
 		*p = '\0';
-		r = mnt_target(ctx->root_fd, dir, TARGET_DIR, false, &target);
-		if (r == TARGET_MISSING)
-			return 0;
-		if (r != TARGET_OK)
-			return protect_failed(ctx, "protect", dir, r, err);
-		if ((tree = mnt_clone_tree(target, "")) < 0 || mnt_attach(tree, target) < 0)
-			return err_sys(err, DROP_ESETUP, "cannot protect %s", dir);
+		if (pin_dir(ctx, dir, err) < 0)
+			return -1;
 		*p = '/';
 	}
 	return 0;
@@ -703,11 +795,13 @@ static int protect_state(struct fs_ctx *ctx, const struct fs_op *op, struct drop
 		if (image && (rc = pin_path(ctx, op, image, err)) == 0)
 			rc = run_block(ctx, image, err);
 	}
-	if (rc == 0 && (op->flags & OPF_GIT_RO)) {
+	if (rc == 0 && (op->flags & OPF_GIT)) {
 		autofree char *git = path_join(op->dst, ".git");
 
-		rc = git ? run_readonly(ctx, git, err) : err_sys(err, DROP_ESETUP, "cannot protect .git");
+		rc = git ? protect_git(ctx, git, 0, err) : err_sys(err, DROP_ESETUP, "cannot protect .git");
 	}
+	if (rc == 0 && (op->flags & OPF_GIT_SELF) && ctx->setup->git_mode == GIT_SAFE)
+		rc = protect_git(ctx, op->dst, 0, err);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "gitdir.h"
 #include "state.h"
 #include "sys.h"
 #include "util.h"
@@ -165,6 +166,44 @@ fail:
 	return -1;
 }
 
+/*
+ * A read-write mount of a linked worktree: its git directory and the common
+ * one are mounted at their own paths (read-write, for [fs] git = safe; else
+ * read-only), so git works inside; the child applies the rule to them.
+ */
+static int add_gitdirs(const struct plan_input *in, struct drop_setup *setup, const char *src)
+{
+	autofree char *gitdir = NULL, *common = NULL;
+	const char *dirs[2];
+	int r;
+
+	struct drop_err err;
+
+	if (in->settings->git == GIT_RW)
+		return 0;
+	r = gitdir_linked(src, setup->writable, &gitdir, &common);
+	if (r <= 0)
+		return r;
+	/* Read-write from now on: recorded like every read-write source. */
+	if (in->settings->git == GIT_SAFE && state_record_rw(in->paths, common, setup->writable, &err) < 0) {
+		log_msg("%s", err.msg);
+		return -1;
+	}
+	dirs[0] = common;
+	dirs[1] = gitdir;
+	for (size_t i = 0; i < 2; i++) {
+		struct mount_spec *out = &setup->mounts[setup->n_mounts];
+
+		out->src = strdup(dirs[i]);
+		out->dst = strdup(dirs[i]);
+		out->flags = MOUNT_F_GITDIR | (in->settings->git == GIT_SAFE ? MOUNT_F_RW : 0);
+		setup->n_mounts++;
+		if (!out->src || !out->dst)
+			return -1;
+	}
+	return 0;
+}
+
 /* Sources are host paths: a missing one is skipped now, with SPEC 5's message unless it is opt. */
 static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 {
@@ -172,7 +211,8 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 
 	size_t n_gui = in->gui ? in->gui->n_mounts : 0;
 
-	setup->mounts = calloc(s->n_mounts + n_gui + 1, sizeof(*setup->mounts));
+	/* Each mount may bring two git directories. */
+	setup->mounts = calloc(3 * s->n_mounts + n_gui + 1, sizeof(*setup->mounts));
 	if (!setup->mounts)
 		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -190,6 +230,8 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 		out->flags = (m->rw ? MOUNT_F_RW : 0) | (m->opt ? MOUNT_F_OPTIONAL : 0);
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
+			return -1;
+		if (m->rw && add_gitdirs(in, setup, m->src) < 0)
 			return -1;
 	}
 	/* [gui] mounts last: nothing configured can cover a socket or device they bind. */
@@ -269,6 +311,7 @@ static int build_scalars(const struct plan_input *in, struct drop_setup *setup)
 	setup->net_mode = s->net;
 	setup->seccomp = s->seccomp;
 	setup->userns = s->userns;
+	setup->git_mode = s->git;
 	setup->verbosity = (uint32_t)(in->verbosity + 1);
 	setup->seccomp_allow = copy_list(s->seccomp_allow);
 	setup->seccomp_deny = copy_list(s->seccomp_deny);
@@ -281,14 +324,15 @@ static int build_scalars(const struct plan_input *in, struct drop_setup *setup)
 int plan_setup(const struct plan_input *in, struct drop_setup *setup, struct drop_err *err)
 {
 	memset(setup, 0, sizeof(*setup));
+	/* Protection first: the writable trees decide which .git files are followed. */
+	if (build_protection(in, setup, err) < 0) {
+		setup_free(setup);
+		return -1;
+	}
 	if (build_scalars(in, setup) < 0 || build_env(in, setup) < 0 || build_argv(in, setup) < 0 ||
 	    build_mounts(in, setup) < 0) {
 		setup_free(setup);
 		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox");
-	}
-	if (build_protection(in, setup, err) < 0) {
-		setup_free(setup);
-		return -1;
 	}
 	return 0;
 }

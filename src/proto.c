@@ -64,6 +64,7 @@ static const struct setup_field setup_fields[] = {
 	FIELD(24, FT_U32, rlimit_nproc),
 	FIELD(25, FT_STRV, hidden),
 	FIELD(26, FT_STRV, writable),
+	FIELD(27, FT_U32, git_mode),
 	FIELD(22, FT_STRV, argv), /* last: the unit tests truncate into it */
 };
 

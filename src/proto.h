@@ -34,6 +34,7 @@ enum proto_type {
 #define MOUNT_F_RW 0x1
 #define MOUNT_F_OPTIONAL 0x2   /* skip silently if src is missing (e.g. /lib32) */
 #define MOUNT_F_DEV 0x4        /* device nodes stay usable: no nodev ([gui] gpu) */
+#define MOUNT_F_GITDIR 0x8     /* src is a git directory (a linked worktree's): the [fs] git rule applies to it */
 struct mount_spec {
 	char *src;
 	char *dst;
@@ -57,6 +58,7 @@ struct drop_setup {
 	uint32_t ws_row, ws_col;
 	uint32_t seccomp;       /* 1 = default filter on */
 	uint32_t userns;        /* 1 = nested user namespaces allowed */
+	uint32_t git_mode;      /* enum git_mode: the .git of read-write mounts */
 	uint32_t verbosity;     /* as int, stored +1 (0 quiet, 1 normal, 2 verbose) */
 	uint32_t rlimit_as_kib; /* RLIMIT_AS for the program in KiB, 0 = leave alone */
 	uint32_t rlimit_nproc;  /* RLIMIT_NPROC for the program, 0 = leave alone */

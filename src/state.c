@@ -117,6 +117,19 @@ out:
 	return rc;
 }
 
+int state_record_rw(const struct drop_paths *p, const char *real, char *const *known, struct drop_err *err)
+{
+	autofree char *data = realpath(p->data_dir, NULL);
+	autoclose int dir = data ? open(data, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	for (size_t i = 0; known && known[i]; i++)
+		if (!strcmp(known[i], real))
+			return 0;
+	if (dir < 0)
+		return err_sys(err, DROP_ESETUP, "cannot open %s", p->data_dir);
+	return append_record(dir, real, err);
+}
+
 int state_writable_trees(const struct drop_paths *p, char *const *rw_now, struct strv *trees,
 			 struct drop_err *err)
 {

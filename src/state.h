@@ -19,6 +19,9 @@
 int state_writable_trees(const struct drop_paths *p, char *const *rw_now, struct strv *trees,
 			 struct drop_err *err);
 
+/* Record one more physical path a sandbox will write (a worktree's git directory) unless known lists it. */
+int state_record_rw(const struct drop_paths *p, const char *real, char *const *known, struct drop_err *err);
+
 /*
  * drop's own state, each path both as drop uses it and resolved: read-only
  * (CONFIG_DIR, SYSCONF_DIR, DATA_DIR, and every config file read, includes

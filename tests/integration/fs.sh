@@ -222,6 +222,48 @@ check_not "... nothing written through it" test -e "$HOME/late-real.git/config"
 check_not "... nor beside it" test -e "$HOME/late/other"
 rm -rf "$HOME/late" "$HOME/late-real.git"
 
+# ---- [fs] git = safe | rw, linked worktrees
+
+gitc() { git -c user.email=t@t -c user.name=t "$@"; }
+mkdir -p "$CONFIG_DIR/profiles"
+printf '[fs]\ngit = safe\n' >"$CONFIG_DIR/profiles/gitsafe.ini"
+printf '[fs]\ngit = rw\n' >"$CONFIG_DIR/profiles/gitrw.ini"
+mkdir -p "$HOME/repo" && gitc -C "$HOME/repo" init -q && gitc -C "$HOME/repo" commit -q --allow-empty -m host
+run_drop run -e fs -p gitsafe -m '~/repo::rw' -- sh -c '
+	cd ~/repo && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m inside && echo COMMITTED
+	git branch side && echo BRANCHED
+	echo x >.git/hooks/post-commit && echo W1
+	echo x >>.git/config && echo W2
+	echo x >.git/info/attributes && echo W3
+	echo /tmp >.git/commondir && echo W4
+	mv .git .git-moved && echo W5
+	mkdir .git/modules 2>/dev/null; true'
+assert_contains "$OUT" COMMITTED "git = safe: a commit works inside"
+assert_contains "$OUT" BRANCHED "git = safe: a branch too"
+assert_no_match "$OUT" '^W[0-9]+$' "git = safe: hooks/, config, info/, commondir stay read-only and .git cannot be moved"
+assert_eq "inside" "$(gitc -C "$HOME/repo" log -1 --format=%s 2>&1)" "... the host's git sees the commit"
+check_not "... and no hook was planted" test -e "$HOME/repo/.git/hooks/post-commit"
+assert_eq "." "$(cat "$HOME/repo/.git/commondir" 2>/dev/null)" "a main git directory gets commondir '.' (no other can be planted)"
+run_drop run -e fs -m '~/repo::rw' -- sh -c 'cd ~/repo && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m ro 2>/dev/null && echo COMMITTED'
+assert_not_contains "$OUT" COMMITTED "git = ro (the default): no commit inside"
+run_drop run -e fs -p gitrw -m '~/repo::rw' -- sh -c 'echo "#!/bin/sh" >~/repo/.git/hooks/x && echo W'
+assert_eq W "$OUT" "control: git = rw leaves hooks/ writable (the tests above can see a write)"
+rm -f "$HOME/repo/.git/hooks/x"
+gitc -C "$HOME/repo" worktree add -q "$HOME/wt" -b wtb 2>/dev/null
+run_drop run -e fs -p gitsafe -m '~/wt::rw' -- sh -c '
+	cd ~/wt && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m in-wt && echo COMMITTED
+	echo x >'"$HOME"'/repo/.git/hooks/post-commit && echo W1
+	echo x >>'"$HOME"'/repo/.git/config && echo W2'
+assert_contains "$OUT" COMMITTED "a linked worktree commits inside (its git directories are mounted)" || diag_last
+assert_no_match "$OUT" '^W[0-9]+$' "... the main repository's hooks and config stay read-only"
+assert_eq "in-wt" "$(gitc -C "$HOME/repo" log -1 --format=%s wtb 2>&1)" "... the host sees the worktree's commit"
+mkdir -p "$HOME/other" && gitc -C "$HOME/other" init -q
+echo "gitdir: $HOME/other/.git" >"$HOME/wt/.git"
+run_drop run -e fs -p gitsafe -m '~/wt::rw' -- sh -c "echo x >'$HOME/other/.git/config' && echo W"
+assert_not_contains "$OUT" W "a .git file pointing at another repository brings nothing in"
+assert_contains "$ERR" "not mounting the git directory of $HOME/wt/.git" "... and says so"
+rm -rf "$HOME/repo" "$HOME/wt" "$HOME/other"
+
 # ---- system directories
 
 in_fs 'touch /usr/x; touch /x; mkdir /newdir; touch /bin/x'
