@@ -227,6 +227,42 @@ wait 5000
 EOF
 pty -f "$WORK/ctrlz.script" -- bash --norc --noprofile -i
 pty_ok "Ctrl-Z on a cooked-mode program, and its own SIGTSTP: drop stops, the shell's prompt comes back, fg resumes"
+# A full-screen program has its terminal raw and handles Ctrl-Z itself, as vim does: it stops its own group.
+cat >"$PROJ/suspend.py" <<'EOF'
+import os, signal, termios, tty
+saved = termios.tcgetattr(0)
+tty.setraw(0)
+os.write(1, b"ready\r\n")
+while True:
+    c = os.read(0, 1)
+    if c == b"\x1a":
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
+        os.kill(0, signal.SIGTSTP)
+        tty.setraw(0)
+        os.write(1, b"back\r\n")
+    elif c == b"q":
+        break
+termios.tcsetattr(0, termios.TCSADRAIN, saved)
+EOF
+cat >"$WORK/ctrlz-raw.script" <<EOF
+expect \\\$ \$ 10000
+send $DROP run -e x -n off -- python3 $PROJ/suspend.py\\r
+expect ^ready 10000
+send \\x1a
+expect Stopped
+expect \\\$ \$
+run $drop_stopped
+send fg\\r
+expect ^back
+send q
+expect \\\$ \$
+send echo "status=\$?"\\r
+expect status=0
+send exit\\r
+wait 5000
+EOF
+pty -f "$WORK/ctrlz-raw.script" -- bash --norc --noprofile -i
+pty_ok "Ctrl-Z in a raw-mode program that handles it itself (as vim does): drop stops, fg resumes the program"
 # Without a job-control shell (drop's process group is orphaned, as for 'xterm -e drop run ...'), a
 # Ctrl-Z or SIGTSTP cannot stop drop for good, nobody could continue it: the program goes on.
 # (cat echoes a line first: a Ctrl-Z while sh is still starting it stops sh's vfork child, which no shell sees)
