@@ -208,6 +208,26 @@ static void check_pasta(const struct doctor *d, struct check_result *r)
 		   "or use --net off / --net host");
 }
 
+/* pasta opens /dev/net/tun for its tap device: without it every isolated run fails. */
+static void check_tun(const struct doctor *d, struct check_result *r)
+{
+	autoclose int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	(void)d;
+	if (fd >= 0) {
+		set(r, CHECK_OK, "/dev/net/tun: present and openable (pasta's tap device)");
+		return;
+	}
+	if (errno == ENOENT || errno == ENODEV || errno == ENXIO) {
+		set(r, CHECK_FAIL, "/dev/net/tun: %s; isolated networking (pasta) cannot work", strerror(errno));
+		set_fix(r, "use -n off or -n filtered (or [net] mode = off in base.ini); as root: modprobe tun");
+		return;
+	}
+	set(r, CHECK_FAIL, "/dev/net/tun: cannot be opened (%s); isolated networking (pasta) cannot work",
+	    strerror(errno));
+	set_fix(r, "use -n off or -n filtered (or [net] mode = off in base.ini); as root: chmod 0666 /dev/net/tun "
+		   "(its usual mode)");
+}
 
 static void check_dbus_proxy(const struct doctor *d, struct check_result *r)
 {
@@ -347,7 +367,7 @@ static const struct {
 	void (*run)(const struct doctor *d, struct check_result *r);
 } checks[] = {
 	{ check_userns }, { check_max_userns }, { check_userns_clone }, { check_apparmor_userns },
-	{ check_kernel }, { check_pasta }, { check_dbus_proxy }, { check_cgroup },
+	{ check_kernel }, { check_pasta }, { check_tun }, { check_dbus_proxy }, { check_cgroup },
 	{ check_selinux }, { check_apparmor },
 };
 

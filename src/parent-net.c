@@ -1,7 +1,9 @@
 /* parent-net.c: isolated networking with pasta: lookup, arguments, start, readiness, teardown. */
 #include "parent-net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -156,16 +159,107 @@ static bool pidfile_written(const struct net *n)
 	return text && strchr(text, '\n');
 }
 
-/* pasta's own words are in its log; show the last line of them. */
-static int pasta_failed(const struct net *n, struct drop_err *err)
+/* The last line of pasta's log, without its time stamp and level ("0.64: ERROR:   "). */
+static char *pasta_last_line(const struct net *n)
 {
 	autofree char *log = read_file(n->logfile, 65536);
 	char *last = NULL;
 
 	for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n"))
 		last = line;
-	return err_set(err, DROP_ESETUP, "pasta failed to set up the network%s%s (log: %s)", last ? ": " : "",
-		       last ? last : "", n->logfile);
+	if (!last)
+		return NULL;
+	if (strspn(last, "0123456789.") > 0 && last[strspn(last, "0123456789.")] == ':')
+		last += strspn(last, "0123456789.") + 1;
+	last += strspn(last, " ");
+	for (const char *const *lvl = (const char *const[]){ "ERROR:", "WARNING:", "info:", NULL }; *lvl; lvl++)
+		if (strncmp(last, *lvl, strlen(*lvl)) == 0)
+			last += strlen(*lvl);
+	return strdup(last + strspn(last, " "));
+}
+
+/* errno of binding ADDR:port as pasta would; 0 when it can be bound now. */
+static int probe_bind(const char *addr, unsigned port, bool udp)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	int one = 1, rc = 0;
+	autoclose int fd = -1;
+
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+	} else {
+		return EINVAL;
+	}
+	fd = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sizeof(ss)) < 0)
+		rc = errno;
+	return rc;
+}
+
+/* "H:S" or "H": the sandbox port. */
+static unsigned long sandbox_port(const char *ports)
+{
+	const char *colon = strchr(ports, ':');
+
+	return strtoul(colon ? colon + 1 : ports, NULL, 10);
+}
+
+/*
+ * pasta says "Failed to bind any port for '-t ADDR/H:S', exiting" whatever
+ * the reason: drop binds the port itself to learn it (SPEC 5). 1 when
+ * explained in err, 0 when the line is not that or the cause is another.
+ */
+static int explain_bind_failure(const char *line, struct drop_err *err)
+{
+	const char *spec = strstr(line, "'-");
+	char addr[64] = "127.0.0.1";
+	const char *slash, *ports;
+	unsigned long port;
+	bool udp;
+	int e;
+
+	if (!strstr(line, "Failed to bind") || !spec || (spec[2] != 't' && spec[2] != 'u') || spec[3] != ' ')
+		return 0;
+	udp = spec[2] == 'u';
+	spec += 4;
+	slash = strchr(spec, '/');
+	ports = slash ? slash + 1 : spec;
+	if (slash && (size_t)(slash - spec) < sizeof(addr))
+		snprintf(addr, sizeof(addr), "%.*s", (int)(slash - spec), spec);
+	port = strtoul(ports, NULL, 10);
+	if (port == 0 || port > 65535)
+		return 0;
+	e = probe_bind(addr, (unsigned)port, udp);
+	if (e == EADDRINUSE)
+		err_set(err, DROP_ESETUP, "cannot publish port %lu: the host already uses it; publish it on another "
+			"host port (%s OTHER:%lu)", port, udp ? "-u" : "-t", sandbox_port(ports));
+	else if (e == EACCES)
+		err_set(err, DROP_ESETUP, "cannot publish port %lu: ports this low need privileges on the host "
+			"(sysctl net.ipv4.ip_unprivileged_port_start); publish it on a higher host port", port);
+	else
+		return 0;
+	return 1;
+}
+
+/* pasta's own words are in its log, which goes with the instance: say what they mean. */
+static int pasta_failed(const struct net *n, struct drop_err *err)
+{
+	autofree char *last = pasta_last_line(n);
+
+	if (!last)
+		return err_set(err, DROP_ESETUP, "pasta failed to set up the network (it said nothing); try -n off");
+	if (explain_bind_failure(last, err))
+		return -1;
+	return err_set(err, DROP_ESETUP, "pasta failed to set up the network: %s", last);
 }
 
 int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *err)
@@ -182,8 +276,8 @@ int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited >= timeout_ms)
-			return err_set(err, DROP_ESETUP, "pasta did not set up the network within %d s (log: %s)",
-				       timeout_ms / 1000, n->logfile);
+			return err_set(err, DROP_ESETUP, "pasta did not set up the network within %d s; try -n off",
+				       timeout_ms / 1000);
 		if (poll(pfd, 3, (int)(timeout_ms - waited)) < 0 && errno != EINTR)
 			return err_sys(err, DROP_ESETUP, "poll");
 		if (pfd[1].revents)

@@ -114,7 +114,12 @@ static int block_signals(struct parent *p, struct drop_err *err)
 static int userns_error(struct drop_err *err)
 {
 	int saved = errno;
+	const char *inside = getenv("DROP_ENV");
 
+	/* Inside a sandbox the filter, not the host's sysctls, is what says no. */
+	if (inside && *inside && (saved == EPERM || saved == ENOSYS))
+		return err_set(err, DROP_ESETUP, "already inside drop environment %s; nested drop needs [security] userns = yes",
+			       inside);
 	if (saved == EPERM || saved == ENOSPC || saved == EINVAL || saved == EUSERS) {
 		errno = saved;
 		return err_sys(err, DROP_ESETUP,

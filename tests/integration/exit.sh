@@ -127,4 +127,13 @@ assert_status 125 "no user namespaces, as (namespaced) root: exit 125"
 assert_match "$ERR" "^drop: .*user namespace" "no user namespaces, as root: the message says so"
 assert_contains "$ERR" "max_user_namespaces" "no user namespaces, as root: the message names the sysctl"
 
+# drop inside drop: the sandbox's filter says no, not the host's sysctls.
+cp "$DROP" "$PROJ/drop-inner"
+run_in x sh -c 'cd && mkdir -p .config/drop && printf "[env]\nexpose = PATH\n" >.config/drop/base.ini &&
+	"$1" init --no-cwd y >/dev/null 2>&1; "$1" run -e y -n off -- true' sh "$PROJ/drop-inner"
+assert_status 125 "nested drop without userns = yes: exit 125"
+assert_error "already inside drop environment x; nested drop needs [security] userns = yes" \
+	"nested drop: says it is inside environment x and what to set"
+check_not "nested drop: does not blame the host's sysctls" grep -q max_user_namespaces <<<"$ERR"
+
 done_testing

@@ -164,6 +164,21 @@ publish_case "-u PORT: a sandbox UDP server is reachable from the host" "pong-in
 T=$(random_port)
 publish_case "without -u a sandbox UDP port is not reachable from the host" none "$T" udp "$T" --
 
+# A host port already in use: drop's own words, not pasta's log line and a
+# log path that is gone by the time the user looks (SPEC 5).
+T=$(random_port)
+tcp_service "$T" busy "$WORK/busy.hits"
+run_drop run -e n -t "$T" -- true
+assert_status 125 "-t PORT that the host already uses: exit 125"
+assert_error "cannot publish port $T: the host already uses it" "-t PORT in use: drop says the host already uses it"
+check_not "-t PORT in use: no pointer to pasta's log, which is gone" grep -q 'log' <<<"$ERR"
+T=$(random_port)
+bg_start python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$T"
+wait_for 10 sh -c "ss -Hlun 'sport = :$T' | grep -q ."
+run_drop run -e n -u "$T" -- true
+assert_error "cannot publish port $T: the host already uses it" "-u PORT in use: drop says the host already uses it"
+
 # ---- port options and modes
 
 rm -f "$PROJ/marker"

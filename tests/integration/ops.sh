@@ -46,6 +46,14 @@ run_cmd unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$
 assert_status 1 "doctor exits 1 when user namespaces cannot be created"
 assert_match "$OUT" '^fail +user namespaces: .*; fix: ' "doctor: the probe fails, with a fix"
 assert_match "$OUT" '^fail +user.max_user_namespaces is 0' "doctor: names the sysctl at 0"
+# No /dev/net/tun (hidden by a tmpfs in a mount namespace of our own): pasta
+# is there, but every isolated run would fail.
+run_cmd unshare -Urm sh -c 'mount -t tmpfs none /dev/net && exec "$1" doctor' _ "$DROP"
+assert_status 1 "doctor exits 1 without /dev/net/tun"
+assert_match "$OUT" '^fail +/dev/net/tun: .*; fix: use -n off or -n filtered' "doctor: a missing /dev/net/tun fails and says to use -n off or -n filtered"
+assert_match "$OUT" '^ok +pasta: ' "(control) pasta itself is found in that run"
+run_drop doctor
+assert_match "$OUT" '^ok +/dev/net/tun: present and openable' "doctor: /dev/net/tun ok where isolated runs work"
 run_cmd env PATH=/nonexistent "$DROP" doctor
 assert_status 1 "doctor exits 1 without pasta in PATH"
 assert_match "$OUT" '^fail +pasta: not found.*; fix: .*passt' "doctor: says how to install pasta"
