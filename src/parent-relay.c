@@ -358,7 +358,7 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 {
 	struct relay r = { .n = 0 };
 	struct pipe_dir *out;
-	struct pollfd pfd[10];
+	struct pollfd pfd[11];
 	int tfd = -1;
 	int code;
 	bool child_done = false;
@@ -389,8 +389,13 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 		nfds_t timer_idx = n;
 		bool was_done = child_done;
 
+		nfds_t event_idx;
+
 		if (tfd >= 0 && !child_done)
 			pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		event_idx = n;
+		if (fds->event_fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = fds->event_fd, .events = POLLIN };
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -402,8 +407,10 @@ int relay_run(struct relay_fds *fds, struct relay_result *res, struct drop_err *
 		}
 		if (!was_done && pfd[status_idx + 1].revents)
 			child_done = true;
-		if (timer_idx < n && pfd[timer_idx].revents)
+		if (timer_idx < event_idx && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
+		if (event_idx < n && pfd[event_idx].revents && !fds->on_event(fds->event_ctx))
+			fds->event_fd = -1;
 		if (pfd[sig_idx].revents & POLLIN)
 			handle_signal(fds);
 		relay_step(&r, pfd, sig_idx);

@@ -41,6 +41,7 @@ struct parent {
 	int sigfd;
 	sigset_t old_mask;
 	struct net net;
+	struct parent_proxy proxy;
 	struct term_state term;
 	bool go_sent;
 };
@@ -153,7 +154,8 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	if (pipe2(p->status_pipe, O_CLOEXEC) < 0)
 		return err_sys(err, DROP_ESETUP, "pipe");
 	args.status_fd = p->status_pipe[1];
-	args.make_netns = !join && p->setup.net_mode == NET_OFF;
+	args.make_netns = !join && (p->setup.net_mode == NET_OFF || p->in->proxy);
+	args.proxy_port = !join && p->in->proxy ? p->in->proxy->port : 0;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -282,6 +284,19 @@ static int send_go(struct parent *p, struct drop_err *err)
 	return 0;
 }
 
+/* The filtered network: the child made the listening socket in the sandbox's namespace. */
+static int start_proxy(struct parent *p, struct drop_err *err)
+{
+	enum proto_type type;
+	int fd = -1;
+
+	if (expect(p, 1u << MSG_LISTENER, &type, &fd, err) < 0)
+		return -1;
+	if (fd < 0)
+		return err_set(err, DROP_ESETUP, "protocol: the proxy's socket is missing");
+	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, p->in->verbosity, p->in->tally, err);
+}
+
 static int handshake(struct parent *p, struct drop_err *err)
 {
 	enum proto_type type;
@@ -304,6 +319,8 @@ static int handshake(struct parent *p, struct drop_err *err)
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
 		return -1;
 	p->pty_master = fd;
+	if (!p->in->join && p->in->proxy && start_proxy(p, err) < 0)
+		return -1;
 	if (expect(p, 1u << MSG_READY, &type, &fd, err) < 0)
 		return -1;
 	/* The program never starts before the network is configured. */
@@ -350,6 +367,9 @@ static int relay(struct parent *p, struct drop_err *err)
 		.term = &p->term,
 		.timeout_ms = p->in->timeout_ms,
 		.max_output = p->in->max_output,
+		.event_fd = p->proxy.event_fd,
+		.on_event = pproxy_events,
+		.event_ctx = &p->proxy,
 	};
 	struct parent_outcome ignored = { 0 };
 	struct parent_outcome *out = p->in->out ? p->in->out : &ignored;
@@ -373,6 +393,7 @@ static void parent_cleanup(struct parent *p)
 {
 	term_restore(&p->term);
 	net_stop(&p->net);
+	pproxy_stop(&p->proxy);
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)
 			close(p->child_end[fd]);
@@ -404,6 +425,7 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	p.net.pid = -1;
 	p.net.pidfd = -1;
 	p.net.inotify_fd = -1;
+	pproxy_init(&p.proxy);
 	for (int fd = 0; fd < 3; fd++)
 		p.child_end[fd] = p.our_end[fd] = -1;
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
@@ -421,6 +443,10 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
 	p.pid = -1;
+	if (in->proxy) {
+		pproxy_stop(&p.proxy);
+		pproxy_summary(in->tally, in->verbosity);
+	}
 out:
 	term_restore(&p.term);
 	if (status < 0)

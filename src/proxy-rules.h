@@ -77,6 +77,12 @@ void addr_set(struct net_addr *a, int family, const void *bytes);
 /* "HOST:PORT" for messages: name, dotted quad or [v6]. */
 void dest_format(const struct dest *d, char *out, size_t len);
 
+/* The filtered network's settings, as the configuration resolves them. */
+struct proxy_settings {
+	struct allow_list allow;
+	uint16_t port;                     /* inside the sandbox, on 127.0.0.1 */
+};
+
 /* /etc/hosts in memory: c-ares 1.18 would reopen the file at every lookup, after the proxy's seccomp filter forbids it. */
 struct hosts_entry {
 	char name[HOST_NAME_MAX_LEN + 1];  /* canonical */

@@ -366,8 +366,8 @@ static void test_reject_header(void)
 	m.p[0] ^= 0x01;
 	expect_reject(&m, "setup message: bad magic 0x45524f50", "bad magic");
 	m.p[0] ^= 0x01;
-	m.p[5] = 2;
-	expect_reject(&m, "setup message: unsupported protocol version 2 (expected 1)", "bad version");
+	m.p[5] = PROTO_VERSION + 1;
+	expect_reject(&m, "setup message: unsupported protocol version 3 (expected 2)", "bad version");
 	m.p[5] = PROTO_VERSION;
 	m.p[7] = MSG_READY;
 	expect_reject(&m, "setup message: not a setup message", "wrong message type");
