@@ -168,29 +168,29 @@ static int why_set(char *why, size_t why_len, const char *msg)
 
 int allow_parse(const char *text, struct allow_entry *out, char *why, size_t why_len)
 {
-	const char *bad = "invalid allow entry: expected HOST, *.DOMAIN or an IP address, optionally with :PORT";
+	const char *bad = "expected HOST, *.DOMAIN or an IP address, optionally with :PORT";
 	size_t len = strlen(text);
 	bool wildcard = false;
 	struct dest d;
 
 	memset(out, 0, sizeof(*out));
 	if (!len)
-		return why_set(why, why_len, "empty allow entry");
+		return why_set(why, why_len, "empty entry");
 	if (strstr(text, "://"))
-		return why_set(why, why_len, "invalid allow entry: a host, not a URL (no scheme)");
+		return why_set(why, why_len, "a host, not a URL (no scheme)");
 	if (strchr(text, '/'))
-		return why_set(why, why_len, "invalid allow entry: a host, not a URL (no path)");
+		return why_set(why, why_len, "a host, not a URL (no path)");
 	if (strchr(text, '@'))
-		return why_set(why, why_len, "invalid allow entry: no user name (user@)");
+		return why_set(why, why_len, "no user name (user@)");
 	if (strpbrk(text, " \t"))
-		return why_set(why, why_len, "invalid allow entry: blanks are not allowed");
+		return why_set(why, why_len, "blanks are not allowed");
 	if (!strncmp(text, "*.", 2)) {
 		wildcard = true;
 		text += 2;
 		len -= 2;
 	}
 	if (strchr(text, '*'))
-		return why_set(why, why_len, "invalid allow entry: '*' only as the first label (*.example.com)");
+		return why_set(why, why_len, "'*' only as the first label (*.example.com)");
 	if (authority_parse(text, len, 1, &d) < 0)
 		return why_set(why, why_len, bad);
 	/* "HOST:1" and "HOST" parse alike with default 1: look for the port itself. */
@@ -199,13 +199,13 @@ int allow_parse(const char *text, struct allow_entry *out, char *why, size_t why
 		out->port = d.port;
 	if (d.kind == DEST_ADDR) {
 		if (wildcard)
-			return why_set(why, why_len, "invalid allow entry: '*.' needs a domain name, not an address");
+			return why_set(why, why_len, "'*.' needs a domain name, not an address");
 		out->kind = ALLOW_ADDR;
 		out->addr = d.addr;
 		return 0;
 	}
 	if (wildcard && !strchr(d.name, '.'))
-		return why_set(why, why_len, "invalid allow entry: '*.' needs at least two labels after it (*.example.com)");
+		return why_set(why, why_len, "'*.' needs at least two labels after it (*.example.com)");
 	out->kind = wildcard ? ALLOW_WILDCARD : ALLOW_NAME;
 	memcpy(out->name, d.name, sizeof(out->name));
 	return 0;
