@@ -54,6 +54,7 @@ static const struct option run_options[] = {
 	{ "mount", required_argument, NULL, 'm' },
 	{ "block", required_argument, NULL, 'b' },
 	{ "net", required_argument, NULL, 'n' },
+	{ "allow", required_argument, NULL, 'a' },
 	{ "tcp-publish", required_argument, NULL, 't' },
 	{ "tcp-host", required_argument, NULL, 'T' },
 	{ "udp-publish", required_argument, NULL, 'u' },
@@ -76,7 +77,7 @@ static const struct {
 	int opt;
 	enum cfg_key key;
 } flag_keys[] = {
-	{ 'm', CFG_FS_MOUNT }, { 'b', CFG_FS_BLOCK }, { 'n', CFG_NET_MODE },
+	{ 'm', CFG_FS_MOUNT }, { 'b', CFG_FS_BLOCK }, { 'n', CFG_NET_MODE }, { 'a', CFG_NET_ALLOW },
 	{ 't', CFG_NET_TCP_PUBLISH }, { 'T', CFG_NET_TCP_HOST }, { 'u', CFG_NET_UDP_PUBLISH },
 	{ 'U', CFG_NET_UDP_HOST }, { OPT_MEMORY, CFG_LIMITS_MEMORY }, { OPT_PIDS, CFG_LIMITS_PIDS },
 	{ OPT_CPUS, CFG_LIMITS_CPUS }, { OPT_TIMEOUT, CFG_LIMITS_TIMEOUT },
@@ -104,7 +105,7 @@ static int parse_run_opts(struct cmd_ctx *ctx, int argc, char **argv, struct run
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:c:p:rm:b:n:t:T:u:U:qvh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:c:p:rm:b:n:a:t:T:u:U:qvh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			o->env_id = optarg;
@@ -205,6 +206,7 @@ struct run_state {
 	struct limits limits;
 	struct parent_outcome outcome;
 	struct gui_plan gui;
+	struct proxy_tally tally;      /* filtered network: what the proxy did */
 	char *pasta;
 	char *id;
 };
@@ -217,6 +219,7 @@ static void run_state_free(struct run_state *s)
 	limits_cgroup_destroy(&s->limits);
 	limits_free(&s->limits);
 	gui_plan_free(&s->gui);
+	proxy_tally_free(&s->tally);
 	instance_destroy(&s->instance);
 	free(s->pasta);
 	free(s->id);
@@ -291,12 +294,15 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 	if (gui_start(&s->gui, err) < 0)
 		return -1;
 	plan.gui = &s->gui;
+	plan.proxy_port = s->settings.net == NET_FILTERED ? s->settings.proxy.port : 0;
 	plan.env_id = s->id;
 	plan.run_dir = s->instance.dir;
 	if (plan_setup(&plan, &s->setup, err) < 0)
 		return -1;
 	pass_rlimits(s);
 	in.pasta = s->pasta;
+	in.proxy = s->settings.net == NET_FILTERED ? &s->settings.proxy : NULL;
+	in.tally = &s->tally;
 	in.timeout_ms = s->settings.timeout_ms;
 	in.max_output = s->settings.max_output;
 	return parent_run(&in, err);
@@ -361,6 +367,10 @@ static void write_report(const struct run_opts *o, const struct run_state *s, in
 			.memory = s->settings.memory, .pids = s->settings.pids, .cpus_milli = s->settings.cpus_milli,
 			.timeout_ms = s->settings.timeout_ms, .max_output = s->settings.max_output,
 			.mechanism = limits_mechanism(&s->limits), .unenforced = s->limits.unenforced,
+		},
+		.network = {
+			.filtered = s->settings.net == NET_FILTERED, .allowed = s->tally.allowed,
+			.denied = s->tally.denied, .n_denied = s->tally.n_denied,
 		},
 	};
 	struct drop_err err = { 0 };

@@ -98,6 +98,7 @@ static const char *const net_mode_names[] = {
 	[NET_ISOLATED] = "isolated",
 	[NET_OFF] = "off",
 	[NET_HOST] = "host",
+	[NET_FILTERED] = "filtered",
 };
 
 static enum net_mode net_mode_from(const struct cfg_entry *e)
@@ -162,10 +163,41 @@ static int resolve_ports(struct drop_config *c, enum cfg_key k, enum net_mode ne
 	return 0;
 }
 
+/* [net] allow and proxy_port: only with filtered; allow on the command line with another mode is an error. */
+static int resolve_proxy(struct drop_config *c, struct drop_settings *s, struct drop_err *err)
+{
+	const struct cfg_values *vals = &c->key[CFG_NET_ALLOW];
+	const struct cfg_entry *port = config_last(c, CFG_NET_PROXY_PORT);
+
+	for (size_t i = 0; i < vals->n; i++) {
+		const struct cfg_entry *e = &vals->v[i];
+		struct allow_entry entry;
+		char why[256];
+
+		if (s->net != NET_FILTERED && strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
+			return err_set(err, 0, "--allow needs --net filtered (the network mode is %s)", net_mode_names[s->net]);
+		if (s->net != NET_FILTERED) {
+			if (config_add_note(c, e->file, e->line, "allow = %s ignored (the network mode is %s)", e->value,
+					    net_mode_names[s->net]) < 0)
+				return err_sys(err, 0, "cannot record a note");
+			continue;
+		}
+		if (allow_parse(e->value, &entry, why, sizeof(why)) < 0)
+			return err_at(err, e->file, e->line, "invalid allow '%s': %s", e->value, why);
+		if (allow_list_add(&s->proxy.allow, &entry) < 0)
+			return err_sys(err, 0, "cannot resolve allow");
+	}
+	s->proxy.port = 3128;
+	if (port && parse_port(port->value, &s->proxy.port) < 0)
+		return err_at(err, port->file, port->line, "invalid proxy_port '%s'", port->value);
+	return 0;
+}
+
 static int resolve_net(struct drop_config *c, struct drop_settings *s, struct drop_err *err)
 {
 	s->net = net_mode_from(config_last(c, CFG_NET_MODE));
-	if (resolve_ports(c, CFG_NET_TCP_PUBLISH, s->net, &s->tcp_publish, err) < 0 ||
+	if (resolve_proxy(c, s, err) < 0 ||
+	    resolve_ports(c, CFG_NET_TCP_PUBLISH, s->net, &s->tcp_publish, err) < 0 ||
 	    resolve_ports(c, CFG_NET_UDP_PUBLISH, s->net, &s->udp_publish, err) < 0 ||
 	    resolve_ports(c, CFG_NET_TCP_HOST, s->net, &s->tcp_host, err) < 0 ||
 	    resolve_ports(c, CFG_NET_UDP_HOST, s->net, &s->udp_host, err) < 0)
@@ -268,6 +300,7 @@ void settings_free(struct drop_settings *s)
 	port_list_free(&s->udp_publish);
 	port_list_free(&s->tcp_host);
 	port_list_free(&s->udp_host);
+	allow_list_free(&s->proxy.allow);
 	strv_free(s->seccomp_allow);
 	strv_free(s->seccomp_deny);
 	strv_free(s->dbus_talk);

@@ -196,9 +196,16 @@ static int check_env_set(const char *value, char *why, size_t why_len)
 
 static int check_net_mode(const char *value, char *why, size_t why_len)
 {
-	static const char *const modes[] = { "off", "isolated", "host", NULL };
+	static const char *const modes[] = { "off", "isolated", "filtered", "host", NULL };
 
-	return check_choice(value, modes, "off, isolated or host", why, why_len);
+	return check_choice(value, modes, "off, isolated, filtered or host", why, why_len);
+}
+
+static int check_allow(const char *value, char *why, size_t why_len)
+{
+	struct allow_entry e;
+
+	return allow_parse(value, &e, why, why_len);
 }
 
 static int parse_port_field(const char *s, uint16_t *out, char *why, size_t why_len)
@@ -208,6 +215,13 @@ static int parse_port_field(const char *s, uint16_t *out, char *why, size_t why_
 	if (errno == ERANGE)
 		return reason(why, why_len, "port %s is out of range (1-65535)", s);
 	return reason(why, why_len, "port '%s' is not a number", s);
+}
+
+static int check_proxy_port(const char *value, char *why, size_t why_len)
+{
+	uint16_t port;
+
+	return parse_port_field(value, &port, why, why_len);
 }
 
 /*
@@ -418,6 +432,8 @@ static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_ENV_EXPOSE] = { { "env", "expose", true }, check_expose },
 	[CFG_ENV_SET] = { { "env", "set", true }, check_env_set },
 	[CFG_NET_MODE] = { { "net", "mode", false }, check_net_mode },
+	[CFG_NET_ALLOW] = { { "net", "allow", true }, check_allow },
+	[CFG_NET_PROXY_PORT] = { { "net", "proxy_port", false }, check_proxy_port },
 	[CFG_NET_TCP_PUBLISH] = { { "net", "tcp_publish", true }, check_publish },
 	[CFG_NET_UDP_PUBLISH] = { { "net", "udp_publish", true }, check_publish },
 	[CFG_NET_TCP_HOST] = { { "net", "tcp_host", true }, check_host },

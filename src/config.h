@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "proxy-rules.h"
 
 /* One entry per (section, key) of SPEC 3.2. The order is show-config's order. */
 enum cfg_key {
@@ -16,6 +17,8 @@ enum cfg_key {
 	CFG_ENV_EXPOSE,
 	CFG_ENV_SET,
 	CFG_NET_MODE,
+	CFG_NET_ALLOW,
+	CFG_NET_PROXY_PORT,
 	CFG_NET_TCP_PUBLISH,
 	CFG_NET_UDP_PUBLISH,
 	CFG_NET_TCP_HOST,
@@ -111,7 +114,7 @@ const struct cfg_entry *config_last(const struct drop_config *c, enum cfg_key k)
 
 /* ---- the resolved, typed view used by run ---- */
 
-enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
+enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2, NET_FILTERED = 3 };
 enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
 
 /* One [fs] mount, "~" expanded. */
@@ -141,6 +144,7 @@ struct drop_settings {
 	char **blocks;                 /* NULL-terminated, expanded */
 	enum net_mode net;
 	struct port_list tcp_publish, udp_publish, tcp_host, udp_host;
+	struct proxy_settings proxy;   /* filtered: [net] allow and proxy_port */
 	uint64_t memory;               /* bytes, 0 = unset */
 	uint64_t pids;                 /* 0 = unset */
 	uint64_t cpus_milli;           /* 0 = unset */
