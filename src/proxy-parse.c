@@ -68,6 +68,19 @@ static enum parse_rc parse_absolute(const uint8_t *target, size_t len, struct ht
 	return PARSE_OK;
 }
 
+/* Header lines: "name: value", no obsolete line folding (a proxy must not pass it on). */
+static int check_header_lines(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end) {
+		const uint8_t *eol = find_crlf(p, end + 2);
+
+		if (!eol || *p == ' ' || *p == '\t' || !memchr(p, ':', (size_t)(eol - p)))
+			return -1;
+		p = eol + 2;
+	}
+	return 0;
+}
+
 enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r)
 {
 	const uint8_t *end, *sp1, *sp2;
@@ -91,6 +104,8 @@ enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r
 	for (const uint8_t *p = sp1 + 1; p < sp2; p++)
 		if (*p <= ' ' || *p >= 0x7f)
 			return PARSE_BAD;
+	if (check_header_lines(end + 2, buf + head_len - 2) < 0)
+		return PARSE_BAD;
 	r->head_len = head_len;
 	r->line_len = (size_t)(end - buf) + 2;
 	r->method_len = (size_t)(sp1 - buf);
@@ -104,6 +119,53 @@ enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r
 		return PARSE_OK;
 	}
 	return parse_absolute(sp1 + 1, (size_t)(sp2 - sp1 - 1), r, (size_t)(sp1 + 1 - buf));
+}
+
+struct out_buf {
+	uint8_t *p;
+	size_t n, cap;
+	int full;
+};
+
+static void put(struct out_buf *o, const void *data, size_t len)
+{
+	if (o->full || len > o->cap - o->n) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->n, data, len);
+	o->n += len;
+}
+
+static int is_header(const uint8_t *p, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && p[n] == ':' && ieq_prefix(p, n, name);
+}
+
+size_t http_origin_head(const uint8_t *buf, const struct http_req *r, uint8_t *out, size_t cap)
+{
+	struct out_buf o = { .p = out, .cap = cap };
+	const uint8_t *p = buf + r->line_len, *end = buf + r->head_len - 2;
+
+	put(&o, buf, r->method_len);
+	put(&o, " ", 1);
+	put(&o, r->path_len ? buf + r->path_off : (const uint8_t *)"/", r->path_len ? r->path_len : 1);
+	put(&o, " ", 1);
+	put(&o, buf + r->version_off, r->version_len);
+	put(&o, "\r\n", 2);
+	while (p < end) {
+		const uint8_t *eol = find_crlf(p, end + 2);
+		size_t len = (size_t)(eol - p);
+
+		if (!is_header(p, len, "connection") && !is_header(p, len, "proxy-connection") &&
+		    !is_header(p, len, "keep-alive"))
+			put(&o, p, len + 2);
+		p = eol + 2;
+	}
+	put(&o, "Connection: close\r\n\r\n", 21);
+	return o.full ? 0 : o.n;
 }
 
 enum parse_rc socks_parse_greeting(const uint8_t *buf, size_t len, size_t *used, int *no_auth)

@@ -33,6 +33,16 @@ struct http_req {
 };
 enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r);
 
+/*
+ * The head to send upstream for an absolute-form request r parsed from buf:
+ * the request line in origin form, the headers without Connection,
+ * Proxy-Connection and Keep-Alive, then "Connection: close", so that a
+ * client connection carries one request, to the host it named (clients
+ * reuse a proxy connection for other hosts). Returns the length written to
+ * out, 0 when cap is too small.
+ */
+size_t http_origin_head(const uint8_t *buf, const struct http_req *r, uint8_t *out, size_t cap);
+
 /* SOCKS5 greeting: VER 5, NMETHODS, METHODS. *no_auth tells whether method 0 was offered. */
 enum parse_rc socks_parse_greeting(const uint8_t *buf, size_t len, size_t *used, int *no_auth);
 

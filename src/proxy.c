@@ -212,28 +212,15 @@ static void connected(struct proxy *p, struct conn *c)
 		c->out_len = sizeof(established) - 1;
 		c->in_off = c->req.head_len;
 	} else {
-		/* The request line in origin form, then the rest of the head and whatever followed, as sent. */
-		const struct http_req *r = &c->req;
-		uint8_t line[PROXY_HEAD_MAX];
-		size_t n = 0;
+		/* The head in origin form, one request per connection; then whatever followed it, as sent. */
+		uint8_t head[PROXY_HEAD_MAX + 64];
+		size_t n = http_origin_head(c->in, &c->req, head, sizeof(head));
+		size_t rest = c->in_len - c->req.head_len;
 
-		memcpy(line, c->in, r->method_len);
-		n = r->method_len;
-		line[n++] = ' ';
-		if (r->path_len) {
-			memcpy(line + n, c->in + r->path_off, r->path_len);
-			n += r->path_len;
-		} else {
-			line[n++] = '/';
-		}
-		line[n++] = ' ';
-		memcpy(line + n, c->in + r->version_off, r->version_len);
-		n += r->version_len;
-		line[n++] = '\r';
-		line[n++] = '\n';
-		/* Never longer than the line it replaces: the target had "http://HOST" before its path. */
-		c->in_off = r->line_len - n;
-		memcpy(c->in + c->in_off, line, n);
+		memmove(c->in + n, c->in + c->req.head_len, rest);
+		memcpy(c->in, head, n);
+		c->in_len = n + rest;
+		c->in_off = 0;
 	}
 }
 

@@ -206,6 +206,29 @@ static void test_http(void)
 	ok(http_parse_head((const uint8_t *)"CONNECT a\0b:443 HTTP/1.1\r\n\r\n", 28, &r) == PARSE_BAD, "NUL in the head");
 	ok(head("GET  http://allowed.test/ HTTP/1.1\r\n\r\n", &r) == PARSE_BAD, "two spaces");
 	ok(head("G(T http://allowed.test/ HTTP/1.1\r\n\r\n", &r) == PARSE_BAD, "bad method");
+	ok(head("GET http://allowed.test/ HTTP/1.1\r\nA: b\r\n c\r\n\r\n", &r) == PARSE_BAD, "obsolete line folding");
+	ok(head("GET http://allowed.test/ HTTP/1.1\r\nno colon\r\n\r\n", &r) == PARSE_BAD, "a header without a colon");
+}
+
+static void test_origin_head(void)
+{
+	const char *req = "GET http://allowed.test:81/p?q HTTP/1.1\r\nHost: allowed.test\r\nProxy-Connection: keep-alive\r\n"
+			  "connection: Keep-Alive\r\nKeep-Alive: 5\r\nAccept: */*\r\n\r\nBODY";
+	const char *bare = "HEAD http://allowed.test HTTP/1.0\r\n\r\n";
+	uint8_t out[256];
+	struct http_req r;
+	size_t n;
+
+	ok(head(req, &r) == PARSE_OK, "a request with connection headers parses");
+	n = http_origin_head((const uint8_t *)req, &r, out, sizeof(out));
+	out[n] = 0;
+	is_str((char *)out, "GET /p?q HTTP/1.1\r\nHost: allowed.test\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+	       "origin form, connection headers replaced by Connection: close");
+	ok(head(bare, &r) == PARSE_OK, "a request without a path parses");
+	n = http_origin_head((const uint8_t *)bare, &r, out, sizeof(out));
+	out[n] = 0;
+	is_str((char *)out, "HEAD / HTTP/1.0\r\nConnection: close\r\n\r\n", "an empty path becomes /");
+	ok(http_origin_head((const uint8_t *)bare, &r, out, 10) == 0, "too small an output is refused");
 }
 
 static void test_socks(void)
@@ -270,6 +293,7 @@ int main(void)
 	test_match();
 	test_ranges();
 	test_http();
+	test_origin_head();
 	test_socks();
 	test_hosts();
 	return tap_done();
