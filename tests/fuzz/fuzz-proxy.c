@@ -1,4 +1,4 @@
-/* fuzz-proxy.c: libFuzzer target for the filtered network's parsers: HTTP request heads, SOCKS5, hosts text, allow entries. */
+/* fuzz-proxy.c: libFuzzer target for the filtered network's parsers: HTTP request heads and their origin-form rewrite, SOCKS5, hosts text, allow entries. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,14 @@ static void fuzz_http(const uint8_t *data, size_t size)
 	    (!r.is_connect && r.path_off + r.path_len > r.line_len))
 		abort();
 	check_dest(&r.dest);
+	if (!r.is_connect) {
+		static uint8_t out[PROXY_HEAD_MAX + 64];
+		size_t n = http_origin_head(data, &r, out, sizeof(out));
+
+		/* The origin-form head always fits: it is never more than 21 bytes longer. */
+		if (r.head_len <= PROXY_HEAD_MAX && (n == 0 || n > r.head_len + 21))
+			abort();
+	}
 }
 
 static void fuzz_socks(const uint8_t *data, size_t size)
