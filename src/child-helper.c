@@ -1,9 +1,10 @@
-/* child-helper.c: the child's second thread, while the root is assembled: the --net off network namespace, setsid, the seccomp filter. */
+/* child-helper.c: the child's second thread, while the root is assembled: the --net off/filtered network namespace (and the proxy's listener), setsid, the seccomp filter. */
 #include "child-helper.h"
 
 #include <errno.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@ void helper_init(struct child_helper *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->ns_fd = -1;
+	h->listen_fd = -1;
 }
 
 static int netns_failed(struct child_helper *h, const char *step)
@@ -23,6 +25,23 @@ static int netns_failed(struct child_helper *h, const char *step)
 	h->ns_errno = errno;
 	h->ns_step = step;
 	return -1;
+}
+
+/*
+ * The filtered network's proxy listens here, in the sandbox's namespace,
+ * and runs outside it: the socket goes out to the parent (SCM_RIGHTS).
+ */
+static int make_listener(struct child_helper *h)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)h->proxy_port),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1;
+
+	h->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (h->listen_fd < 0 || setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(h->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(h->listen_fd, 512) < 0)
+		return netns_failed(h, "cannot listen on 127.0.0.1 for the filtered network's proxy");
+	return 0;
 }
 
 /*
@@ -46,6 +65,11 @@ static int make_netns(struct child_helper *h)
 	h->ns_fd = ioctl(sock, SIOCGSKNS);
 	if (h->ns_fd < 0)
 		return netns_failed(h, "cannot open the network namespace");
+	if (h->proxy_port && make_listener(h) < 0) {
+		close(h->ns_fd);
+		h->ns_fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -70,12 +94,13 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-int helper_begin(struct child_helper *h, bool make_netns, struct drop_err *err)
+int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, struct drop_err *err)
 {
 	pthread_attr_t attr;
 	int rc;
 
 	h->make_netns = make_netns;
+	h->proxy_port = proxy_port;
 	if (sem_init(&h->netns_ready, 0, 0) < 0 || sem_init(&h->setup_ready, 0, 0) < 0 ||
 	    pthread_attr_init(&attr) != 0)
 		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox's helper thread");

@@ -1,4 +1,4 @@
-/* child-helper.h: the child's second thread, while the root is assembled: the --net off network namespace, setsid, the seccomp filter. */
+/* child-helper.h: the child's second thread, while the root is assembled: the --net off/filtered network namespace (and the proxy's listener), setsid, the seccomp filter. */
 #ifndef DROP_CHILD_HELPER_H
 #define DROP_CHILD_HELPER_H
 
@@ -28,6 +28,8 @@ struct child_helper {
 	sem_t netns_ready;        /* posted once the namespace exists or could not be made */
 	sem_t setup_ready;        /* posted once setup is known */
 	int ns_fd;                /* the new namespace, -1 until made */
+	unsigned proxy_port;      /* filtered network: listen on 127.0.0.1:proxy_port in it */
+	int listen_fd;            /* that listening socket, -1 until made; the main thread sends it out */
 	int ns_errno;
 	const char *ns_step;      /* which step failed */
 	int setsid_errno;
@@ -37,8 +39,11 @@ struct child_helper {
 };
 
 void helper_init(struct child_helper *h);
-/* Start the thread (the parent tells whether to make the namespace: it is known before the setup arrives). */
-int helper_begin(struct child_helper *h, bool make_netns, struct drop_err *err);
+/*
+ * Start the thread (the parent tells whether to make the namespace and the
+ * proxy's port, 0 for none: they are known before the setup arrives).
+ */
+int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, struct drop_err *err);
 /* The setup has arrived: the thread compiles its filter. */
 void helper_give_setup(struct child_helper *h, const struct drop_setup *setup);
 /* Move this thread into the new network namespace; a no-op when there is none or it is done. */

@@ -59,6 +59,19 @@ static int make_pty(struct child *c, struct drop_err *err)
 	return proto_send(c->args->sock, MSG_PTY, NULL, 0, master, err);
 }
 
+/* The filtered network's listening socket goes out; pid 1 keeps no copy. */
+static int send_listener(struct child *c, struct child_helper *h, struct drop_err *err)
+{
+	int rc;
+
+	if (h->listen_fd < 0)
+		return 0;
+	rc = proto_send(c->args->sock, MSG_LISTENER, NULL, 0, h->listen_fd, err);
+	close(h->listen_fd);
+	h->listen_fd = -1;
+	return rc;
+}
+
 /* GO: the network is up (pasta configured it) and the program may start. */
 static int wait_for_go(struct child *c, struct drop_err *err)
 {
@@ -339,7 +352,7 @@ void child_main(const struct child_args *args)
 	close_inherited_fds(args);
 	prctl(PR_SET_NAME, "drop-init");
 	helper_init(&helper);
-	if (helper_begin(&helper, args->make_netns, &err) < 0 || receive_setup(&c, &err) < 0)
+	if (helper_begin(&helper, args->make_netns, args->proxy_port, &err) < 0 || receive_setup(&c, &err) < 0)
 		fail_setup(&c, &err);
 	helper_give_setup(&helper, &c.setup);
 	/* The parent sends the setup only after it moved us into the instance's cgroup (with limits). */
@@ -348,7 +361,7 @@ void child_main(const struct child_args *args)
 		fail_setup(&c, &err);
 	}
 	if (fs_build_root(&c.setup, &helper, &err) < 0 || helper_finish(&helper, &err) < 0 || make_pty(&c, &err) < 0 ||
-	    wait_for_go(&c, &err) < 0)
+	    send_listener(&c, &helper, &err) < 0 || wait_for_go(&c, &err) < 0)
 		fail_setup(&c, &err);
 	c.filters = helper.filters;
 	/* The helper made us a session leader: the pty becomes our controlling terminal (join_init_session). */

@@ -9,7 +9,8 @@ struct child_args {
 	int sock;          /* socketpair end */
 	int stdio[3];      /* pipe end to install on fd i, -1 when fd i is a tty or /dev/null */
 	int status_fd;     /* pid 1 writes the program's exit status here (u32, big-endian) */
-	bool make_netns;   /* --net off: clone left the network namespace to the child (child-helper.c) */
+	bool make_netns;   /* --net off or filtered: clone left the network namespace to the child (child-helper.c) */
+	unsigned proxy_port; /* filtered: listen on 127.0.0.1:proxy_port there and pass the socket out; 0 otherwise */
 };
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */

@@ -239,6 +239,7 @@ struct run_state {
 	struct limits limits;
 	struct parent_outcome outcome;
 	struct gui_plan gui;
+	struct proxy_tally tally;      /* filtered network: what the proxy did */
 	char *pasta;
 	char *id;
 };
@@ -251,6 +252,7 @@ static void run_state_free(struct run_state *s)
 	limits_cgroup_destroy(&s->limits);
 	limits_free(&s->limits);
 	gui_plan_free(&s->gui);
+	proxy_tally_free(&s->tally);
 	instance_destroy(&s->instance);
 	free(s->pasta);
 	free(s->id);
@@ -336,12 +338,15 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 	if (gui_start(&s->gui, err) < 0)
 		return -1;
 	plan.gui = &s->gui;
+	plan.proxy_port = s->settings.net == NET_FILTERED ? s->settings.proxy.port : 0;
 	plan.env_id = s->id;
 	plan.run_dir = s->instance.dir;
 	if (plan_setup(&plan, &s->setup, err) < 0)
 		return -1;
 	pass_rlimits(s);
 	in.pasta = s->pasta;
+	in.proxy = s->settings.net == NET_FILTERED ? &s->settings.proxy : NULL;
+	in.tally = &s->tally;
 	in.timeout_ms = s->settings.timeout_ms;
 	in.max_output = s->settings.max_output;
 	return parent_run(&in, err);
@@ -411,6 +416,10 @@ static void write_report(const struct run_opts *o, const struct run_state *s, in
 			.memory = s->settings.memory, .pids = s->settings.pids, .cpus_milli = s->settings.cpus_milli,
 			.timeout_ms = s->settings.timeout_ms, .max_output = s->settings.max_output,
 			.mechanism = limits_mechanism(&s->limits), .unenforced = s->limits.unenforced,
+		},
+		.network = {
+			.filtered = s->settings.net == NET_FILTERED, .allowed = s->tally.allowed,
+			.denied = s->tally.denied, .n_denied = s->tally.n_denied,
 		},
 	};
 	struct drop_err err = { 0 };

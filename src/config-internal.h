@@ -29,6 +29,7 @@ enum cfg_kind {
 	KIND_ENV_GLOB,    /* a variable name pattern; read by plan.c from the config */
 	KIND_ENV_SET,     /* NAME=VALUE with ${VAR}; read by plan.c from the config */
 	KIND_DBUS_NAME,   /* a D-Bus name or prefix.*: lands in a char ** */
+	KIND_ALLOW,       /* a filtered-network entry (SPEC 8): as.allow; lands in a struct allow_list */
 };
 
 /* A word of a KIND_CHOICE key and the value it lands as. */

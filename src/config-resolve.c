@@ -120,6 +120,7 @@ static const char *const net_mode_names[] = {
 	[NET_ISOLATED] = "isolated",
 	[NET_OFF] = "off",
 	[NET_HOST] = "host",
+	[NET_FILTERED] = "filtered",
 };
 
 /* auto hands every listening port over, so it cannot share a list with explicit ports. */
@@ -172,9 +173,36 @@ static int land_ports(const struct landing *l)
 	return 0;
 }
 
+/* allow needs the filtered mode: the file's entries are dropped with a note, the command line's refused. */
+static int land_allow(const struct landing *l)
+{
+	const struct cfg_values *vals = values_of(l);
+	struct allow_list *out = field(l->s, cfg_key_def(l->k));
+	enum net_mode net = l->s->net;
+
+	for (size_t i = 0; i < vals->n; i++) {
+		const struct cfg_entry *e = &vals->v[i];
+
+		if (net != NET_FILTERED && strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
+			return err_set(l->err, 0, "--allow needs --net filtered (the network mode is %s)",
+				       net_mode_names[net]);
+		if (net != NET_FILTERED) {
+			if (config_add_note(l->c, e->file, e->line, "allow = %s ignored (the network mode is %s)",
+					    e->value, net_mode_names[net]) < 0)
+				return err_sys(l->err, 0, "cannot record a note");
+			continue;
+		}
+		if (allow_list_add(out, &e->as.allow) < 0)
+			return err_sys(l->err, 0, "cannot resolve allow");
+	}
+	return 0;
+}
+
 static int land_list(const struct landing *l)
 {
 	switch (cfg_key_def(l->k)->kind) {
+	case KIND_ALLOW:
+		return land_allow(l);
 	case KIND_MOUNT:
 		return land_mounts(l);
 	case KIND_PATH:
@@ -195,6 +223,7 @@ int config_resolve(struct drop_config *c, const char *home, struct drop_settings
 	for (int k = 0; k < CFG_KEY_COUNT; k++)
 		if (!cfg_key_info((enum cfg_key)k)->is_list)
 			land_scalar(c, (enum cfg_key)k, s);
+	s->proxy.port = s->proxy_port ? (uint16_t)s->proxy_port : 3128;
 	for (int k = 0; k < CFG_KEY_COUNT; k++) {
 		struct landing l = { c, (enum cfg_key)k, home, s, err };
 
@@ -237,6 +266,8 @@ void settings_free(struct drop_settings *s)
 			mounts_free(s);
 		else if (d->kind == KIND_PUBLISH || d->kind == KIND_HOST)
 			port_list_free(field(s, d));
+		else if (d->kind == KIND_ALLOW)
+			allow_list_free(field(s, d));
 		else
 			strv_free(*(char ***)field(s, d));
 	}

@@ -402,6 +402,13 @@ static bool is_dbus_name_char(char ch, bool first)
 }
 
 /* A well-known bus name (two elements or more), or a prefix of one followed by ".*". */
+static int parse_allow(const struct cfg_key_def *d, const char *value, union cfg_typed *out, char *why,
+		       size_t why_len)
+{
+	(void)d;
+	return allow_parse(value, &out->allow, why, why_len);
+}
+
 static int parse_dbus_name(const struct cfg_key_def *d, const char *value, union cfg_typed *out,
 			   char *why, size_t why_len)
 {
@@ -457,12 +464,14 @@ static const struct {
 	[KIND_ENV_GLOB] = { parse_env_glob, NULL },
 	[KIND_ENV_SET] = { parse_env_set, NULL },
 	[KIND_DBUS_NAME] = { parse_dbus_name, NULL },
+	[KIND_ALLOW] = { parse_allow, NULL },
 };
 
 /* Only yes|no: one spelling keeps profiles greppable. */
 static const struct cfg_choice yes_no[] = { { "yes", 1 }, { "no", 0 }, { NULL, 0 } };
 static const struct cfg_choice net_modes[] = {
-	{ "off", NET_OFF }, { "isolated", NET_ISOLATED }, { "host", NET_HOST }, { NULL, 0 },
+	{ "off", NET_OFF }, { "isolated", NET_ISOLATED }, { "filtered", NET_FILTERED }, { "host", NET_HOST },
+	{ NULL, 0 },
 };
 static const struct cfg_choice seccomp_modes[] = { { "default", 1 }, { "off", 0 }, { NULL, 0 } };
 static const struct cfg_choice git_modes[] = {
@@ -499,8 +508,13 @@ static const struct cfg_key_def key_table[CFG_KEY_COUNT] = {
 	[CFG_ENV_EXPOSE] = { { "env", "expose", true, NULL }, KIND_ENV_GLOB, NOWHERE },
 	[CFG_ENV_SET] = { { "env", "set", true, NULL }, KIND_ENV_SET, NOWHERE },
 	[CFG_NET_MODE] = { { "net", "mode", false, &(const struct cfg_flag){
-				     'n', "net", "MODE", "off, isolated or host" } },
+				     'n', "net", "MODE", "off, isolated, filtered or host" } },
 			   KIND_CHOICE, net_modes, NET_ISOLATED, LANDS(net) },
+	[CFG_NET_ALLOW] = { { "net", "allow", true, &(const struct cfg_flag){
+				      'a', "allow", "ENTRY", "with filtered: a host the sandbox may reach" } },
+			    KIND_ALLOW, LANDS(proxy.allow) },
+	[CFG_NET_PROXY_PORT] = { { "net", "proxy_port", false, NULL }, KIND_COUNT, .min = 1, .max = 65535,
+				 LANDS(proxy_port) },
 	[CFG_NET_TCP_PUBLISH] = { { "net", "tcp_publish", true, &(const struct cfg_flag){
 					    't', "tcp-publish", "SPEC", "publish a sandbox TCP port on the host" } },
 				  KIND_PUBLISH, LANDS(tcp_publish) },

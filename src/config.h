@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "proxy-rules.h"
 #include "util.h"
 
 /*
@@ -22,6 +23,8 @@ enum cfg_key {
 	CFG_ENV_EXPOSE,
 	CFG_ENV_SET,
 	CFG_NET_MODE,
+	CFG_NET_ALLOW,
+	CFG_NET_PROXY_PORT,
 	CFG_NET_TCP_PUBLISH,
 	CFG_NET_UDP_PUBLISH,
 	CFG_NET_TCP_HOST,
@@ -46,7 +49,7 @@ enum cfg_key {
 	CFG_KEY_COUNT
 };
 
-enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2 };
+enum net_mode { NET_ISOLATED = 0, NET_OFF = 1, NET_HOST = 2, NET_FILTERED = 3 };
 enum dbus_mode { DBUS_NONE = 0, DBUS_FILTERED = 1, DBUS_SESSION = 2 };
 enum git_mode { GIT_RO = 0, GIT_SAFE = 1, GIT_RW = 2 };
 enum cwd_mode { CWD_NO = 0, CWD_RO = 1, CWD_RW = 2 };
@@ -73,6 +76,7 @@ union cfg_typed {
 	int choice;              /* yes/no and the other word lists: the chosen word's value */
 	struct cfg_mount mount;  /* owned */
 	struct port_req port;    /* owned */
+	struct allow_entry allow;
 };
 
 /* One value with where it came from: a file and line, or "command line" with line 0. */
@@ -181,6 +185,8 @@ struct drop_settings {
 	char **blocks;                 /* NULL-terminated, expanded */
 	enum git_mode git;             /* .git in read-write mounts; default ro */
 	enum net_mode net;
+	struct proxy_settings proxy;   /* filtered: [net] allow, and proxy_port (default 3128) */
+	uint64_t proxy_port;           /* [net] proxy_port as written, 0 = unset */
 	struct port_list tcp_publish, udp_publish, tcp_host, udp_host;
 	uint64_t memory;               /* bytes, 0 = unset */
 	uint64_t pids;                 /* 0 = unset */

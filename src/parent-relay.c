@@ -549,7 +549,8 @@ static void on_timeout(const struct relay_fds *fds, int tfd, struct relay_result
 void relay_init(struct relay_fds *fds)
 {
 	*fds = (struct relay_fds){ .master = -1, .tty_out = -1, .tty_in = -1, .stdin_pipe = -1, .stdout_pipe = -1,
-				   .stderr_pipe = -1, .pidfd = -1, .status_fd = -1, .sigfd = -1, .end_pidfd = -1 };
+				   .stderr_pipe = -1, .pidfd = -1, .status_fd = -1, .sigfd = -1, .end_pidfd = -1,
+				   .event_fd = -1 };
 }
 
 void relay_free(struct relay_fds *fds)
@@ -609,18 +610,23 @@ static void relay_close(struct relay *r)
 static int relay_loop(struct relay *r, const struct relay_fds *fds, int tfd, struct relay_result *res,
 		      struct drop_err *err)
 {
-	struct pollfd pfd[10];
+	struct pollfd pfd[11];
 	bool child_done = false;
 	bool hup_sent = false;
+	int event_fd = fds->event_fd; /* -1 once the proxy hung up */
 
 	while (!child_done || outputs_open(r, r->first_output)) {
 		nfds_t sig_idx, status_idx;
 		nfds_t n = relay_pollset(r, fds, pfd, child_done, &sig_idx, &status_idx);
 		nfds_t timer_idx = n;
 		bool was_done = child_done;
+		nfds_t event_idx;
 
 		if (tfd >= 0 && !child_done)
 			pfd[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		event_idx = n;
+		if (event_fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = event_fd, .events = POLLIN };
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -633,8 +639,10 @@ static int relay_loop(struct relay *r, const struct relay_fds *fds, int tfd, str
 		/* Nothing needs the network now: pasta's slow exit overlaps the rest. */
 		if (child_done && !was_done && fds->end_pidfd >= 0)
 			sys_pidfd_send_signal(fds->end_pidfd, SIGKILL);
-		if (timer_idx < n && pfd[timer_idx].revents)
+		if (timer_idx < event_idx && pfd[timer_idx].revents)
 			on_timeout(fds, tfd, res);
+		if (event_idx < n && pfd[event_idx].revents && !fds->on_event(fds->event_ctx))
+			event_fd = -1;
 		if (pfd[sig_idx].revents & POLLIN)
 			handle_signal(fds, &r->skip_cont);
 		relay_step(r, pfd, sig_idx);

@@ -40,6 +40,9 @@ struct relay_fds {
 	uint64_t timeout_ms;  /* 0: none; else SIGTERM to the sandbox, SIGKILL 2 s later */
 	uint64_t max_output;  /* 0: none; else the cap of each relayed non-terminal output stream */
 	bool filter_terminal; /* remove from the pty's output what would command the host terminal (SPEC 5) */
+	int event_fd;         /* -1, or an fd whose input on_event reads (the proxy's events) */
+	bool (*on_event)(void *ctx);  /* false: stop polling event_fd (it hung up) */
+	void *event_ctx;
 };
 
 /* What the relay saw of the run's end. */

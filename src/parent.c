@@ -41,6 +41,7 @@ struct parent {
 	int sigfd;
 	sigset_t old_mask;
 	struct net net;
+	struct parent_proxy proxy;
 	struct term_state term;
 	bool go_sent;
 };
@@ -158,7 +159,8 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	if (pipe2(p->status_pipe, O_CLOEXEC) < 0)
 		return err_sys(err, DROP_ESETUP, "pipe");
 	args.status_fd = p->status_pipe[1];
-	args.make_netns = !join && p->setup.net_mode == NET_OFF;
+	args.make_netns = !join && (p->setup.net_mode == NET_OFF || p->in->proxy);
+	args.proxy_port = !join && p->in->proxy ? p->in->proxy->port : 0;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -287,6 +289,19 @@ static int send_go(struct parent *p, struct drop_err *err)
 	return 0;
 }
 
+/* The filtered network: the child made the listening socket in the sandbox's namespace. */
+static int start_proxy(struct parent *p, struct drop_err *err)
+{
+	enum proto_type type;
+	int fd = -1;
+
+	if (expect(p, 1u << MSG_LISTENER, &type, &fd, err) < 0)
+		return -1;
+	if (fd < 0)
+		return err_set(err, DROP_ESETUP, "protocol: the proxy's socket is missing");
+	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, p->in->verbosity, p->in->tally, err);
+}
+
 static int handshake(struct parent *p, struct drop_err *err)
 {
 	enum proto_type type;
@@ -309,6 +324,8 @@ static int handshake(struct parent *p, struct drop_err *err)
 	if (expect(p, (1u << MSG_PTY) | (1u << MSG_NOPTY), &type, &fd, err) < 0)
 		return -1;
 	p->pty_master = fd;
+	if (!p->in->join && p->in->proxy && start_proxy(p, err) < 0)
+		return -1;
 	if (expect(p, 1u << MSG_READY, &type, &fd, err) < 0)
 		return -1;
 	/* The program never starts before the network is configured. */
@@ -357,6 +374,9 @@ static int relay(struct parent *p, struct drop_err *err)
 	fds.status_fd = p->status_pipe[0];
 	fds.sigfd = p->sigfd;
 	fds.end_pidfd = p->net.pidfd;
+	fds.event_fd = p->proxy.event_fd;
+	fds.on_event = pproxy_events;
+	fds.event_ctx = &p->proxy;
 	fds.term = &p->term;
 	fds.timeout_ms = p->in->timeout_ms;
 	fds.max_output = p->in->max_output;
@@ -384,6 +404,7 @@ static void parent_cleanup(struct parent *p)
 {
 	term_restore(&p->term);
 	net_stop(&p->net);
+	pproxy_stop(&p->proxy);
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)
 			close(p->child_end[fd]);
@@ -413,6 +434,7 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	int status = -1;
 
 	net_init(&p.net);
+	pproxy_init(&p.proxy);
 	for (int fd = 0; fd < 3; fd++)
 		p.child_end[fd] = p.our_end[fd] = -1;
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
@@ -429,6 +451,10 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (in->stale_under)
 		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
+	if (in->proxy) {
+		pproxy_stop(&p.proxy);
+		pproxy_summary(in->tally, in->verbosity);
+	}
 out:
 	/* The program's status is known: pasta dies while the terminal is
 	 * restored and pid 1 is reaped, and is waited for last. */

@@ -8,6 +8,7 @@
 #include "instance.h"
 #include "log.h"
 #include "parent-limits.h"
+#include "parent-proxy.h"
 #include "parent-relay.h"
 #include "proto.h"
 
@@ -35,6 +36,8 @@ struct parent_input {
 	uint64_t max_output;
 	struct parent_outcome *out;           /* may be NULL */
 	const struct drop_paths *stale_under; /* clean stale instances there once the program runs */
+	const struct proxy_settings *proxy;   /* filtered network, else NULL */
+	struct proxy_tally *tally;            /* filtered network: what the proxy did, for the report */
 	int verbosity;
 };
 

@@ -120,6 +120,29 @@ static int add_gui_env(struct strv *env, const struct gui_plan *gui)
 	return 0;
 }
 
+/* Filtered network (SPEC 8): the proxy variables, whatever [env] says. */
+static int add_proxy_env(struct strv *env, unsigned port)
+{
+	static const char *const http[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy" };
+	static const char *const all[] = { "ALL_PROXY", "all_proxy" };
+	char url[64];
+
+	if (!port)
+		return 0;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
+	for (size_t i = 0; i < sizeof(http) / sizeof(http[0]); i++)
+		if (env_put(env, http[i], url) < 0)
+			return -1;
+	snprintf(url, sizeof(url), "socks5h://127.0.0.1:%u", port);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (env_put(env, all[i], url) < 0)
+			return -1;
+	if (env_put(env, "NO_PROXY", "localhost,127.0.0.1,::1") < 0 ||
+	    env_put(env, "no_proxy", "localhost,127.0.0.1,::1") < 0)
+		return -1;
+	return 0;
+}
+
 /* HOME, USER and LOGNAME are the outside values, whatever [env] says. */
 static const char *logname(const struct plan_input *in)
 {
@@ -135,7 +158,7 @@ static int build_env(const struct plan_input *in, struct drop_setup *setup)
 
 	if (add_exposed(&env, &c->key[CFG_ENV_EXPOSE], in->host_env) < 0 ||
 	    env_put(&env, "DROP_ENV", in->env_id) < 0 || add_gui_env(&env, in->gui) < 0 ||
-	    apply_sets(&env, &c->key[CFG_ENV_SET], in->host_env) < 0 ||
+	    apply_sets(&env, &c->key[CFG_ENV_SET], in->host_env) < 0 || add_proxy_env(&env, in->proxy_port) < 0 ||
 	    env_put(&env, "HOME", in->paths->home) < 0 ||
 	    env_put(&env, "USER", in->paths->user) < 0 ||
 	    env_put(&env, "LOGNAME", logname(in)) < 0 ||

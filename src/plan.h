@@ -19,6 +19,7 @@ struct plan_input {
 	int as_root;
 	int verbosity;
 	const struct gui_plan *gui; /* [gui] mounts and variables (gui_prepare), or NULL */
+	unsigned proxy_port;        /* filtered network: the proxy's port inside, else 0 */
 };
 
 /* Fill setup (owned by the caller, free with setup_free). Missing mount sources are reported and left out. */

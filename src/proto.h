@@ -9,7 +9,7 @@
 #include "log.h"
 
 #define PROTO_MAGIC 0x44524f50u /* "DROP" */
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3     /* 2: MSG_LISTENER; 3: the hidden, writable and git_mode fields */
 #define PROTO_HEADER_SIZE 14    /* magic u32, version u16, type u16, flags u16, length u32 */
 #define PROTO_MAX_MSG (4u * 1024 * 1024)
 #define PROTO_MAX_LIST 65536    /* entries in any one list field */
@@ -18,6 +18,7 @@
 
 /*
  * The fixed sequence: parent SETUP -> child PTY (with fd) or NOPTY ->
+ * child LISTENER (with the listening socket; filtered network only) ->
  * child READY (filesystem built, waiting) or ERROR -> parent GO ->
  * child execs (or sends ERROR if exec fails before the program starts).
  */
@@ -28,6 +29,7 @@ enum proto_type {
 	MSG_READY = 4,
 	MSG_ERROR = 5,
 	MSG_GO = 6,
+	MSG_LISTENER = 7,
 };
 
 /* A bind mount the child performs: src is a host path, dst a sandbox path. */

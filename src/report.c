@@ -228,6 +228,19 @@ static void jb_limits(struct jbuf *b, const struct report_limits *l)
 	jb_raw(b, "}");
 }
 
+static void jb_network(struct jbuf *b, const struct report_network *n)
+{
+	jb_raw(b, "{\"mode\":\"filtered\",\"allowed\":");
+	jb_fmt(b, "%llu", (unsigned long long)n->allowed);
+	jb_raw(b, ",\"denied\":[");
+	for (size_t i = 0; i < n->n_denied; i++) {
+		jb_raw(b, i ? ",{\"host\":" : "{\"host\":");
+		jb_str(b, n->denied[i].host);
+		jb_fmt(b, ",\"port\":%u,\"count\":%llu}", n->denied[i].port, (unsigned long long)n->denied[i].count);
+	}
+	jb_raw(b, "]}");
+}
+
 char *report_to_json(const struct run_report *r)
 {
 	struct jbuf b = { 0 };
@@ -266,6 +279,10 @@ char *report_to_json(const struct run_report *r)
 	jb_limits(&b, &r->limits);
 	jb_key(&b, "error");
 	jb_str_or_null(&b, r->error);
+	if (r->network.filtered) {
+		jb_key(&b, "network");
+		jb_network(&b, &r->network);
+	}
 	jb_raw(&b, "}\n");
 	if (b.oom) {
 		free(b.p);

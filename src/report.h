@@ -38,6 +38,21 @@ struct report_limits {
 	const char *const *unenforced;  /* NULL-terminated names skipped under best effort; NULL = none */
 };
 
+/* A destination the filtered network's proxy refused, and how often (SPEC 6). */
+struct report_denial {
+	const char *host;              /* a canonical name or an address */
+	unsigned port;
+	uint64_t count;
+};
+
+/* With filtered networking only: written as the "network" object. */
+struct report_network {
+	bool filtered;
+	uint64_t allowed;              /* connections the proxy made */
+	const struct report_denial *denied;
+	size_t n_denied;
+};
+
 /*
  * Everything is borrowed; the caller keeps ownership. Optional numbers carry
  * a has_* flag: without it the field is written as null.
@@ -57,6 +72,7 @@ struct run_report {
 	bool stderr_truncated;
 	struct report_limits limits;
 	const char *error;             /* NULL -> null; the message without "drop: " */
+	struct report_network network; /* written only when filtered */
 };
 
 const char *report_status_name(enum report_status s);

@@ -178,7 +178,7 @@ static void test_key_flags(void)
 				dup++;
 		}
 	}
-	ok(flags == 12, "twelve keys have a drop run flag");
+	ok(flags == 13, "thirteen keys have a drop run flag");
 	ok(incomplete == 0, "each flag has a name, metavar and help, and no letter of drop run's own");
 	ok(dup == 0, "no flag letter or name twice");
 	ok(cfg_key_info(CFG_FS_MOUNT)->flag->letter == 'm' &&
@@ -393,7 +393,17 @@ static void test_validate_net(void)
 	expect_valid("net", "mode", "off");
 	expect_valid("net", "mode", "isolated");
 	expect_valid("net", "mode", "host");
-	expect_invalid("net", "mode", "bridge", "expected off, isolated or host");
+	expect_valid("net", "mode", "filtered");
+	expect_invalid("net", "mode", "bridge", "expected off, isolated, filtered or host");
+	expect_valid("net", "allow", "registry.npmjs.org");
+	expect_valid("net", "allow", "*.githubusercontent.com");
+	expect_valid("net", "allow", "github.com:22");
+	expect_valid("net", "allow", "[2001:db8::1]:443");
+	expect_invalid("net", "allow", "*.com", "'*.' needs at least two labels after it (*.example.com)");
+	expect_invalid("net", "allow", "https://example.com", "a host, not a URL (no scheme)");
+	expect_invalid("net", "allow", "user@example.com", "no user name (user@)");
+	expect_valid("net", "proxy_port", "3128");
+	expect_invalid("net", "proxy_port", "0", "expected a whole number from 1 to 65535");
 	expect_valid("net", "tcp_publish", "8080");
 	expect_valid("net", "tcp_publish", "8080:80");
 	expect_valid("net", "tcp_publish", "127.0.0.1/8080:80");
@@ -530,7 +540,7 @@ static void test_merge_and_notes(void)
 	is_str(err.msg, "invalid mount 'rel': path must be absolute or start with ~/",
 	       "command line error has no FILE:LINE");
 	ok(config_add(&c, CFG_NET_MODE, "x", "p.ini", 7, &err) < 0, "config_add checks too");
-	is_str(err.msg, "p.ini:7: invalid mode 'x': expected off, isolated or host",
+	is_str(err.msg, "p.ini:7: invalid mode 'x': expected off, isolated, filtered or host",
 	       "config_add error with origin");
 	config_free(&c);
 
@@ -628,7 +638,7 @@ static void test_includes_errors(const char *dir)
 	want = path_join(dir, "inc-bad.ini");
 	ok(config_load_file(&c, want, &test_ctx, &err) < 0, "error inside an include");
 	free(steal_ptr(&want));
-	want = fmt("%s:3: invalid mode 'bridge': expected off, isolated or host", bad);
+	want = fmt("%s:3: invalid mode 'bridge': expected off, isolated, filtered or host", bad);
 	is_str(err.msg, want, "error inside an include names that file and line");
 	free(steal_ptr(&want));
 

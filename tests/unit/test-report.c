@@ -84,6 +84,25 @@ static void test_nulls(void)
 	free(j);
 }
 
+static void test_network(void)
+{
+	const struct report_denial denied[] = { { "evil.test", 443, 2 }, { "2001:db8::1", 80, 1 } };
+	struct run_report r = { .status = REPORT_EXITED, .network = { .filtered = true, .allowed = 5, .denied = denied,
+									   .n_denied = 2 } };
+	struct run_report none = { .status = REPORT_EXITED, .network = { .filtered = true } };
+	char *j = json_of(&r);
+
+	ok(j && strstr(j, ",\"error\":null,\"network\":{\"mode\":\"filtered\",\"allowed\":5,\"denied\":["
+			  "{\"host\":\"evil.test\",\"port\":443,\"count\":2},"
+			  "{\"host\":\"2001:db8::1\",\"port\":80,\"count\":1}]}}\n"),
+	   "filtered: the network object with allowed and each denied destination");
+	free(j);
+	j = json_of(&none);
+	ok(j && strstr(j, "\"network\":{\"mode\":\"filtered\",\"allowed\":0,\"denied\":[]}"),
+	   "filtered with nothing refused: an empty denied list");
+	free(j);
+}
+
 static void test_full(void)
 {
 	char *argv[] = { "sh", "-c", "echo hi", NULL };
@@ -335,6 +354,7 @@ int main(void)
 	test_escaping();
 	test_nulls();
 	test_full();
+	test_network();
 	test_statuses();
 	test_write();
 	test_atomic();

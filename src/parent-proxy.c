@@ -1,0 +1,163 @@
+/* parent-proxy.c: the parent's side of the filtered network: start the proxy process, tally its events, stop and reap it. */
+#include "parent-proxy.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proxy.h"
+#include "sys.h"
+
+void proxy_tally_free(struct proxy_tally *t)
+{
+	for (size_t i = 0; i < t->n_denied; i++)
+		free((char *)t->denied[i].host);
+	free(t->denied);
+	memset(t, 0, sizeof(*t));
+}
+
+void pproxy_init(struct parent_proxy *pp)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->pid = -1;
+	pp->pidfd = -1;
+	pp->event_fd = -1;
+}
+
+int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd, int verbosity,
+		 struct proxy_tally *tally, struct drop_err *err)
+{
+	int pair[2];
+	pid_t parent = getpid();
+
+	pp->verbosity = verbosity;
+	pp->tally = tally;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		close(listen_fd);
+		return err_sys(err, DROP_ESETUP, "cannot create the proxy's event socket");
+	}
+	pp->pid = sys_clone_ns(0, &pp->pidfd);
+	if (pp->pid == 0) {
+		struct proxy_input in = { .allow = allow, .listen_fd = listen_fd, .event_fd = pair[1],
+					  .hosts_path = "/etc/hosts" };
+		close(pair[0]);
+		proxy_main(&in, parent);
+	}
+	close(pair[1]);
+	close(listen_fd);
+	if (pp->pid < 0) {
+		close(pair[0]);
+		return err_sys(err, DROP_ESETUP, "cannot start the filtered network's proxy");
+	}
+	pp->event_fd = pair[0];
+	return 0;
+}
+
+/* Host text from the proxy is checked again: only what a canonical name or an address can hold reaches the terminal. */
+static bool printable_host(const char *h, size_t n)
+{
+	if (!n || n > HOST_NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9') || h[i] == '.' || h[i] == '-' ||
+		      h[i] == ':'))
+			return false;
+	return true;
+}
+
+static void format_dest(char *out, size_t len, const char *host, unsigned port)
+{
+	snprintf(out, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+static void tally_denied(struct parent_proxy *pp, const uint8_t *msg, size_t n)
+{
+	struct proxy_tally *t = pp->tally;
+	char host[HOST_NAME_MAX_LEN + 1], where[HOST_NAME_MAX_LEN + 16];
+	unsigned port;
+	struct report_denial *v;
+
+	if (n < 4 || !printable_host((const char *)msg + 3, n - 3))
+		return;
+	port = (unsigned)msg[1] << 8 | msg[2];
+	memcpy(host, msg + 3, n - 3);
+	host[n - 3] = '\0';
+	for (size_t i = 0; i < t->n_denied; i++) {
+		if (t->denied[i].port == port && !strcmp(t->denied[i].host, host)) {
+			t->denied[i].count++;
+			return;
+		}
+	}
+	format_dest(where, sizeof(where), host, port);
+	log_at(pp->verbosity, V_VERBOSE, "blocked %s (not in [net] allow)", where);
+	v = realloc(t->denied, (t->n_denied + 1) * sizeof(*v));
+	if (!v)
+		return;
+	t->denied = v;
+	v[t->n_denied] = (struct report_denial){ .host = strdup(host), .port = port, .count = 1 };
+	if (v[t->n_denied].host)
+		t->n_denied++;
+}
+
+bool pproxy_events(void *arg)
+{
+	struct parent_proxy *pp = arg;
+	uint8_t msg[512];
+	ssize_t n;
+
+	if (pp->event_fd < 0)
+		return false;
+	while ((n = recv(pp->event_fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
+		if (msg[0] == PROXY_EV_ALLOWED && n == 1)
+			pp->tally->allowed++;
+		else if (msg[0] == PROXY_EV_DENIED)
+			tally_denied(pp, msg, (size_t)n);
+	}
+	return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+void pproxy_stop(struct parent_proxy *pp)
+{
+	siginfo_t si;
+
+	pproxy_events(pp);
+	if (pp->pid > 0) {
+		sys_pidfd_send_signal(pp->pidfd, SIGKILL);
+		while (waitid(P_PIDFD, (id_t)pp->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+			;
+		pp->pid = -1;
+	}
+	if (pp->pidfd >= 0)
+		close(pp->pidfd);
+	if (pp->event_fd >= 0)
+		close(pp->event_fd);
+	pp->pidfd = pp->event_fd = -1;
+}
+
+void pproxy_summary(const struct proxy_tally *t, int verbosity)
+{
+	char line[900];
+	size_t len = 0;
+	size_t shown = 0;
+
+	if (!t->n_denied || verbosity != V_NORMAL)
+		return;
+	for (size_t i = 0; i < t->n_denied && len < sizeof(line) - 300; i++, shown++) {
+		char where[HOST_NAME_MAX_LEN + 16];
+		int w;
+
+		format_dest(where, sizeof(where), t->denied[i].host, t->denied[i].port);
+		w = snprintf(line + len, sizeof(line) - len, "%s%s (%llu)", i ? ", " : "", where,
+			     (unsigned long long)t->denied[i].count);
+		if (w > 0)
+			len += (size_t)w;
+	}
+	if (shown < t->n_denied)
+		snprintf(line + len, sizeof(line) - len, " and %zu more", t->n_denied - shown);
+	log_msg("filtered network blocked %s (not in [net] allow; -v shows them as they happen)", line);
+}

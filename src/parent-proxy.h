@@ -1,0 +1,43 @@
+/* parent-proxy.h: the parent's side of the filtered network: start the proxy process, tally its events, stop and reap it. */
+#ifndef DROP_PARENT_PROXY_H
+#define DROP_PARENT_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "log.h"
+#include "proxy-rules.h"
+#include "report.h"
+
+/* What the proxy reported: connections made, and each refused destination with its count (hosts owned). */
+struct proxy_tally {
+	uint64_t allowed;
+	struct report_denial *denied;
+	size_t n_denied;
+};
+void proxy_tally_free(struct proxy_tally *t);
+
+struct parent_proxy {
+	pid_t pid;
+	int pidfd;
+	int event_fd;               /* our end; -1 when no proxy runs */
+	int verbosity;
+	struct proxy_tally *tally;  /* borrowed, filled as events arrive */
+};
+
+void pproxy_init(struct parent_proxy *pp);
+/*
+ * Fork the proxy on listen_fd (which this call closes in the parent). With
+ * -v each refused destination is printed once, when it first happens.
+ */
+int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd, int verbosity,
+		 struct proxy_tally *tally, struct drop_err *err);
+/* Read the events that have arrived (the relay calls it when event_fd is readable); false once the proxy hung up. */
+bool pproxy_events(void *pp);
+/* Read the last events, kill the proxy and wait for it (no zombie); idempotent. */
+void pproxy_stop(struct parent_proxy *pp);
+/* The exit line without -v or -q: "drop: filtered network blocked HOST:PORT (N), ... (not in [net] allow)". */
+void pproxy_summary(const struct proxy_tally *t, int verbosity);
+
+#endif

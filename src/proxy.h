@@ -1,0 +1,35 @@
+/* proxy.h: the filtered network's egress proxy, a process of its own: start-up, its seccomp filter, the event loop. */
+#ifndef DROP_PROXY_H
+#define DROP_PROXY_H
+
+#include <sys/types.h>
+
+#include "proxy-rules.h"
+
+#define PROXY_MAX_CONNS 256
+
+/*
+ * Events to drop's parent over a SOCK_SEQPACKET socket, one per message:
+ * "A" a connection was made to an allowed destination; "D" + port (u16,
+ * big-endian) + host text (a canonical name or an address, no brackets) a
+ * request was refused. The parent checks the text again before printing.
+ */
+#define PROXY_EV_ALLOWED 'A'
+#define PROXY_EV_DENIED 'D'
+
+struct proxy_input {
+	const struct allow_list *allow;
+	int listen_fd;       /* made inside the sandbox's network namespace, listening */
+	int event_fd;        /* to the parent; its hang-up ends the proxy */
+	const char *hosts_path;
+};
+
+/*
+ * The process forked by the parent, before anything else: ties itself to
+ * parent (dies with it), leaves its session, reads the hosts file and the
+ * resolver configuration, drops every capability, sets no_new_privs, loads
+ * its own filter, and serves until the parent hangs up. Never returns.
+ */
+__attribute__((noreturn)) void proxy_main(const struct proxy_input *in, pid_t parent);
+
+#endif

@@ -1,0 +1,292 @@
+#!/bin/bash
+# filtered.sh: the filtered network (SPEC 8, 6 "network", 7 reaping) against a
+# small fake Internet the test owns: a user + network + mount namespace (the
+# "host" drop runs in), a second network namespace joined to it by a veth
+# pair with TEST-NET addresses (198.51.100.0/24) and HTTP servers, and a hosts
+# file bound over /etc/hosts there. No traffic leaves these namespaces.
+# shellcheck disable=SC2016 # quoted $ are for the sandbox's shell
+. "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+
+for tool in unshare nsenter ip python3 curl; do
+	command -v "$tool" >/dev/null || {
+		not_ok "$tool is installed (filtered.sh builds its fake Internet with it)"
+		done_testing
+	}
+done
+make_env f || done_testing
+
+# ---- the fake Internet ----
+
+# The "host": drop's network and mount namespaces (root in its own user namespace).
+unshare -Urnm --propagation private sleep infinity </dev/null &
+HOLDER=$!
+_t_bg_pids="${_t_bg_pids:-} $HOLDER"
+wait_for 5 test -e "/proc/$HOLDER/ns/net" && sleep 0.2
+in_host() { nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$@"; }
+wait_for 5 sh -c "[ \"\$(readlink /proc/$HOLDER/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+
+# The "Internet": a second network namespace in the same user namespace.
+# (nsenter and unshare exec, so $! is the process that ends up holding it.)
+nsenter --preserve-credentials -t "$HOLDER" -U -n -m -- unshare -n sleep infinity </dev/null &
+NETHOLDER=$!
+_t_bg_pids="${_t_bg_pids:-} $NETHOLDER"
+wait_for 5 sh -c "[ \"\$(readlink /proc/$NETHOLDER/ns/net)\" != \"\$(readlink /proc/$HOLDER/ns/net)\" ]" || NETHOLDER=
+in_net() { nsenter --preserve-credentials -t "$NETHOLDER" -U -n --wd="$PWD" -- "$@"; }
+
+setup_net() {
+	in_host ip link set lo up &&
+		in_host ip link add veth0 type veth peer name veth1 &&
+		in_host ip link set veth1 netns "$NETHOLDER" &&
+		in_host ip addr add 198.51.100.1/24 dev veth0 &&
+		in_host ip link set veth0 up &&
+		in_net ip link set lo up &&
+		in_net ip addr add 198.51.100.2/24 dev veth1 &&
+		in_net ip addr add 198.51.100.3/24 dev veth1 &&
+		in_net ip addr add 198.51.100.4/24 dev veth1 &&
+		in_net ip link set veth1 up
+}
+if [ -z "$NETHOLDER" ] || ! setup_net; then
+	not_ok "build the fake Internet (veth pair between two namespaces; ip in a user namespace)"
+	done_testing
+fi
+
+cat >"$WORK/hosts" <<'EOF'
+127.0.0.1 localhost
+198.51.100.2 allowed.test sub.wild.test wild.test port.test
+198.51.100.3 denied.test
+127.0.0.1 loop.test
+10.0.0.1 private.test
+::ffff:127.0.0.1 mapped.test
+EOF
+echo "nameserver 198.51.100.9" >"$WORK/resolv.conf"
+# A copy of /etc bound over it whole: drop's /etc overlay refuses a lower
+# layer with a file bound over a part of it (EINVAL), as in a container.
+cp -a /etc "$WORK/etc" 2>/dev/null
+rm -f "$WORK/etc/hosts" "$WORK/etc/resolv.conf"
+cp "$WORK/hosts" "$WORK/resolv.conf" "$WORK/etc/"
+in_host mount --bind "$WORK/etc" /etc
+
+# HTTP servers: each answers "ok ADDRESS:PORT PATH"; a host loopback service holds a secret.
+cat >"$WORK/serve.py" <<'EOF'
+import http.server, socketserver, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = ("%s %s:%d %s\n" % (sys.argv[1], self.server.server_address[0], self.server.server_address[1], self.path)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+servers = []
+for spec in sys.argv[2:]:
+    host, port = spec.rsplit(":", 1)
+    servers.append(S((host, int(port)), H))
+for s in servers[1:]:
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+print("listening", flush=True)
+servers[0].serve_forever()
+EOF
+nsenter --preserve-credentials -t "$NETHOLDER" -U -n -- python3 "$WORK/serve.py" ok 198.51.100.2:80 198.51.100.2:443 198.51.100.2:8080 198.51.100.3:80 198.51.100.4:80 \
+	>"$WORK/serve.out" 2>&1 </dev/null &
+_t_bg_pids="${_t_bg_pids:-} $!"
+nsenter --preserve-credentials -t "$HOLDER" -U -n -m -- python3 "$WORK/serve.py" LOOPBACK-SECRET 127.0.0.1:80 127.0.0.1:8080 >/dev/null 2>&1 </dev/null &
+_t_bg_pids="${_t_bg_pids:-} $!"
+wait_for 10 grep -q listening "$WORK/serve.out"
+check "the fake Internet answers from the host namespace (control)" \
+	sh -c "nsenter --preserve-credentials -t $HOLDER -U -n -m -- curl -sS --max-time 5 http://allowed.test/ | grep -q '^ok 198.51.100.2:80 /'"
+
+# ---- drop in it ----
+
+cat >"$CONFIG_DIR/f.ini" <<'EOF'
+[drop]
+include = base.ini
+[fs]
+mount = ~/proj::rw
+[net]
+mode = filtered
+allow = allowed.test
+allow = *.wild.test
+allow = port.test:8080
+allow = loop.test
+allow = private.test
+allow = mapped.test
+allow = 198.51.100.4:80
+EOF
+
+# fdrop ARGS...: drop run -e f ARGS, in the host namespaces (run_cmd: OUT, ERR, STATUS).
+fdrop() { run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" run -e f "$@"; }
+fsh() { fdrop -- /bin/sh -c "$1"; }
+
+fsh 'for v in HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy NO_PROXY no_proxy; do eval echo $v=\$$v; done'
+assert_eq "$OUT" "HTTP_PROXY=http://127.0.0.1:3128
+HTTPS_PROXY=http://127.0.0.1:3128
+http_proxy=http://127.0.0.1:3128
+https_proxy=http://127.0.0.1:3128
+ALL_PROXY=socks5h://127.0.0.1:3128
+all_proxy=socks5h://127.0.0.1:3128
+NO_PROXY=localhost,127.0.0.1,::1
+no_proxy=localhost,127.0.0.1,::1" "the proxy variables are set inside"
+
+# Each refusal next to an allowed request under the same conditions (the control).
+fsh 'curl -sS --max-time 5 http://allowed.test/abs?q=1'
+assert_eq "$OUT" "ok 198.51.100.2:80 /abs?q=1" "absolute-form GET to an allowed host reaches it in origin form"
+fsh 'curl -sS --max-time 5 -p http://allowed.test:443/tunnel'
+assert_eq "$OUT" "ok 198.51.100.2:443 /tunnel" "CONNECT to an allowed host:443 opens a tunnel"
+fsh 'curl -sS --max-time 5 -x socks5h://127.0.0.1:3128 http://allowed.test/socks'
+assert_eq "$OUT" "ok 198.51.100.2:80 /socks" "SOCKS5 with a domain name reaches an allowed host"
+fsh 'curl -sS --max-time 5 -x socks5://127.0.0.1:3128 http://198.51.100.4/ip'
+assert_eq "$OUT" "ok 198.51.100.4:80 /ip" "SOCKS5 with an IPv4 address reaches an allowed literal"
+
+fsh 'curl -sS --max-time 5 -D - http://denied.test/x'
+assert_contains "$OUT" "HTTP/1.1 403 Forbidden" "a host not in [net] allow gets 403"
+assert_contains "$OUT" "X-Drop-Blocked: denied.test:80" "... with X-Drop-Blocked: HOST:PORT"
+assert_contains "$OUT" "drop: denied.test:80 is blocked: it is not in [net] allow" "... and a body naming the host and [net] allow"
+assert_not_contains "$OUT" "ok 198.51.100.3" "... and the server is not reached"
+fsh 'curl -sS --max-time 5 -x socks5h://127.0.0.1:3128 http://denied.test/; echo rc=$?'
+assert_contains "$OUT$ERR" "rc=97" "SOCKS5 to a host not allowed is refused"
+assert_contains "$ERR" "(2)" "... with reply 0x02 (not allowed by ruleset)"
+
+fsh 'curl -sS --max-time 5 http://ALLOWED.Test./case'
+assert_eq "$OUT" "ok 198.51.100.2:80 /case" "upper case and one trailing dot are canonicalized, then allowed"
+fsh 'for u in http://allowed.test.denied.test/ http://wild.test/ http://198.51.100.2/ http://port.test/ http://[::ffff:198.51.100.2]/; do
+	curl -s --max-time 5 -o /dev/null -w "%{http_code} " -g "$u"; done'
+assert_eq "$OUT" "403 403 403 403 403 " "allowed.test.evil.test, a wildcard's apex, an IP literal not named, a port-specific entry's other port: 403"
+fsh 'curl -sS --max-time 5 http://sub.wild.test/w http://port.test:8080/p'
+assert_eq "$OUT" "ok 198.51.100.2:80 /w
+ok 198.51.100.2:8080 /p" "a wildcard's subdomain and a port-specific entry's port are allowed"
+
+# Names that resolve where the proxy must not connect: loopback (a secret on the host's 127.0.0.1), private.
+fsh 'for u in http://loop.test/ http://private.test/ http://mapped.test/; do
+	curl -s --max-time 5 -o /dev/null -w "%{http_code} " "$u"; done; curl -sS --max-time 5 http://loop.test/'
+assert_match "$OUT" "^403 403 403 " "allowed names resolving to loopback, private space or a mapped loopback address get 403"
+assert_not_contains "$OUT" "LOOPBACK-SECRET" "... and the host's loopback service is never reached"
+check "the loopback service is there (control)" \
+	sh -c "nsenter --preserve-credentials -t $HOLDER -U -n -m -- curl -sS --max-time 5 http://127.0.0.1/ | grep -q LOOPBACK-SECRET"
+
+# Malformed hosts: never resolved, 400.
+cat >"$PROJ/raw.py" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 3128))
+s.settimeout(15)
+s.sendall(sys.argv[1].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+data = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except (ConnectionResetError, socket.timeout):
+        break
+    if not chunk:
+        break
+    data += chunk
+print(repr(data[:12]) if data[:1] == b"\x05" else data.decode("latin-1").split("\r\n")[0])
+EOF
+fsh 'for r in "GET http://user@allowed.test/ HTTP/1.1\r\n\r\n" "GET http://allowed%2etest/ HTTP/1.1\r\n\r\n" \
+	"CONNECT allowed.test\x00.denied.test:443 HTTP/1.1\r\n\r\n" "GET http://allowed.test/ HTTP/1.1\r\nHost: allowed.test\r\n\r\n"; do
+	python3 raw.py "$r"; done'
+assert_eq "$OUT" "HTTP/1.1 400 Bad Request
+HTTP/1.1 400 Bad Request
+HTTP/1.1 400 Bad Request
+HTTP/1.1 200 OK" "userinfo, percent escapes and NUL are 400 (control: the same request well formed is 200)"
+fsh 'python3 raw.py "\x05\x01\x00\x05\x01\x00\x03\x0eallowed.test\x00a\x00\x50"; python3 raw.py "\x05\x01\x00\x05\x01\x00\x03\x0callowed.test\x00\x50"'
+assert_eq "$OUT" "b'\\x05\\x00\\x05\\x02\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00'
+b'\\x05\\x00\\x05\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00'" "SOCKS5: a NUL in the name is refused with 0x02 (control: without it, 0x00)"
+
+# Nothing leaves except through the proxy.
+fsh 'curl -sS --max-time 5 --noproxy "*" http://198.51.100.2/ 2>&1; python3 -c "
+import socket
+try:
+    socket.create_connection((\"198.51.100.2\", 80), timeout=5)
+except OSError as e:
+    print(e.strerror)"'
+assert_contains "$OUT" "Network is unreachable" "a direct connection that ignores the proxy: Network is unreachable"
+assert_not_contains "$OUT" "ok 198.51.100" "... and reaches nothing"
+
+# An empty list reaches nothing.
+cat >"$CONFIG_DIR/e.ini" <<'EOF'
+[drop]
+include = base.ini
+[net]
+mode = filtered
+EOF
+run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" run -e f -c "$CONFIG_DIR/e.ini" -- curl -sS --max-time 5 -o /dev/null -w "%{http_code}" http://allowed.test/
+assert_eq "$OUT" "403" "an empty allow list reaches nothing"
+assert_contains "$ERR" "blocked allowed.test:80 (1)" "... and says so at exit"
+
+# Denials are visible: the summary, -q, -v, the report.
+fsh 'curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null -p http://denied.test:443/; curl -s -o /dev/null http://allowed.test/'
+assert_eq "$ERR" "drop: filtered network blocked denied.test:80 (2), denied.test:443 (1) (not in [net] allow; -v shows them as they happen)" \
+	"one summary line at exit lists the refused destinations with their counts"
+fdrop -q -- sh -c 'curl -s -o /dev/null http://denied.test/'
+assert_eq "$ERR" "" "-q: no summary"
+fdrop -v -- sh -c 'curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null http://198.51.100.3:81/'
+assert_contains "$ERR" "drop: blocked denied.test:80 (not in [net] allow)" "-v: each refused destination is printed"
+assert_eq "$(grep -c 'blocked denied.test:80' <<<"$ERR")" 1 "... once"
+assert_contains "$ERR" "drop: blocked 198.51.100.3:81 (not in [net] allow)" "... addresses too"
+assert_not_contains "$ERR" "filtered network blocked" "... and no summary then"
+fdrop --report "$WORK/r.json" -- sh -c 'curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null http://denied.test/; curl -s -o /dev/null http://allowed.test/; curl -s -o /dev/null -p http://allowed.test:443/'
+assert_contains "$(cat "$WORK/r.json" 2>/dev/null)" '"network":{"mode":"filtered","allowed":2,"denied":[{"host":"denied.test","port":80,"count":2}]}' \
+	"the report's network object: connections made and refusals with counts"
+
+# Limits: headers over 16 KiB, 300 connections at once, a slow client.
+fsh 'python3 raw.py "GET http://allowed.test/ HTTP/1.1\r\nX: $(head -c 17000 /dev/zero | tr "\0" a)\r\n\r\n"; python3 raw.py "GET http://allowed.test/ HTTP/1.1\r\nX: $(head -c 15000 /dev/zero | tr "\0" a)\r\n\r\n"'
+assert_eq "$OUT" "HTTP/1.1 400 Bad Request
+HTTP/1.1 200 OK" "headers over 16 KiB: 400 (control: 15 KB pass)"
+cat >"$PROJ/many.py" <<'EOF'
+import socket, sys, collections
+socks = [socket.create_connection(("127.0.0.1", 3128)) for _ in range(300)]
+for s in socks:
+    s.sendall(b"GET http://allowed.test/ HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n")
+codes = collections.Counter()
+for s in socks:
+    s.settimeout(20)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    codes[data.split(b" ")[1].decode() if data else "none"] += 1
+print(" ".join("%s=%d" % kv for kv in sorted(codes.items())))
+EOF
+fsh 'python3 many.py; curl -sS --max-time 5 http://allowed.test/after'
+assert_match "$OUT" "^200=2[0-9][0-9] 503=[0-9]+
+ok 198.51.100.2:80 /after$" "300 connections at once: each is answered, 200 or 503 over 256 open, and the proxy serves on"
+cat >"$PROJ/slow.py" <<'EOF'
+import socket, time, subprocess
+s = socket.create_connection(("127.0.0.1", 3128))
+s.sendall(b"GET http://allowed.test/ HTTP/1.1\r\n")
+t = time.time()
+out = subprocess.run(["curl", "-sS", "--max-time", "5", "http://allowed.test/meanwhile"], capture_output=True).stdout.decode().strip()
+s.settimeout(20)
+closed = s.recv(100) == b""
+print(out, "closed" if closed else "open", round(time.time() - t))
+EOF
+fsh 'python3 slow.py'
+assert_match "$OUT" "^ok 198.51.100.2:80 /meanwhile closed (9|10|11)$" "a slow client is cut off after 10 s, and others are served meanwhile"
+
+# The proxy itself: its own process, filter, no privileges; dies with drop.
+fdrop -- sleep 30 &
+DROPBG=$!
+_t_bg_pids="${_t_bg_pids:-} $DROPBG"
+PROXY=
+wait_for 10 sh -c "pgrep -x drop-proxy >/dev/null" && PROXY=$(pgrep -n -x drop-proxy)
+st=$(cat "/proc/$PROXY/status" 2>/dev/null)
+assert_match "$st" "NoNewPrivs:[[:space:]]+1" "the proxy has no_new_privs"
+assert_match "$st" "Seccomp:[[:space:]]+2" "the proxy runs under a seccomp filter"
+assert_match "$st" "CapEff:[[:space:]]+0+$" "the proxy has no effective capabilities (though drop runs as root in its namespace)"
+assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
+assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
+DROPPID=$(pgrep -P "$DROPBG" -x drop || pgrep -n -f "$DROP run -e f -- sleep 30")
+kill -KILL "$DROPPID" 2>/dev/null
+check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_gone "$PROXY"
+wait "$DROPBG" 2>/dev/null
+fdrop -- true
+check_not "a normal exit leaves no proxy behind" pgrep -x drop-proxy
+
+done_testing
