@@ -26,7 +26,7 @@ lint_profile() {
 		nsec = split("drop fs env net limits security gui", secs, " ")
 		for (i = 1; i <= nsec; i++) secrank[secs[i]] = i
 		# The order of enum cfg_key in src/config.h (show-config prints it too).
-		nkeys = split("drop.include drop.cwd fs.mount fs.block fs.git env.expose env.set net.mode net.tcp_publish " \
+		nkeys = split("drop.include drop.cwd fs.mount fs.block fs.git env.expose env.set net.mode net.allow net.proxy_port net.tcp_publish " \
 			"net.udp_publish net.tcp_host net.udp_host limits.memory limits.pids limits.cpus " \
 			"limits.timeout limits.max_output security.seccomp security.seccomp_allow " \
 			"security.seccomp_deny security.userns gui.x11 gui.wayland gui.audio gui.gpu gui.dbus " \
