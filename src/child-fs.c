@@ -61,6 +61,7 @@ struct fs_ctx {
 	struct fs_plan plan;
 	int root_fd;        /* the new root while it is assembled */
 	int blocker_fd;     /* a read-only tmpfs holding the empty entries bound over blocks */
+	char *run_real;     /* this run's instance directory, resolved (owned) */
 };
 
 #define RO_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
@@ -407,7 +408,9 @@ static int prepare_bind(const struct fs_ctx *ctx, struct fs_op *op, struct drop_
 	if (r != SOURCE_OK)
 		return skip_source(op, r, err);
 	op->tkind = S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE;
-	if ((op->flags & OPF_REPORT) && in_any(op->real, ctx->setup->hidden)) {
+	/* This run's own files (the D-Bus proxy's socket, the Xauthority copy) are [gui]'s to mount. */
+	if ((op->flags & OPF_REPORT) && in_any(op->real, ctx->setup->hidden) &&
+	    !(ctx->run_real && path_is_under(op->real, ctx->run_real))) {
 		log_msg("not mounting %s, it is drop's own state", op->src);
 		return 0;
 	}
@@ -896,6 +899,7 @@ int fs_build_root(const struct drop_setup *setup, struct child_helper *helper, s
 		err_sys(err, DROP_ESETUP, "cannot plan the filesystem");
 		goto out;
 	}
+	ctx.run_real = realpath(setup->run_dir, NULL); /* NULL while the parent has not made it: nothing in it */
 	if (prepare_sources(&ctx, err) < 0 || attach_new_root(&ctx, err) < 0 || run_plan(&ctx, err) < 0)
 		goto out;
 	if (drop_blocker(&ctx) < 0) {
@@ -909,5 +913,6 @@ out:
 	if (ctx.blocker_fd >= 0)
 		close(ctx.blocker_fd);
 	plan_free(&ctx.plan);
+	free(ctx.run_real);
 	return rc;
 }

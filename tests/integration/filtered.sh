@@ -284,7 +284,7 @@ assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
 assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
 DROPPID=$(pgrep -P "$DROPBG" -x drop || pgrep -n -f "$DROP run -e f -- sleep 30")
 kill -KILL "$DROPPID" 2>/dev/null
-check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_gone "$PROXY"
+check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_dead "$PROXY"
 wait "$DROPBG" 2>/dev/null
 fdrop -- true
 check_not "a normal exit leaves no proxy behind" pgrep -x drop-proxy

@@ -164,6 +164,25 @@ publish_case "-u PORT: a sandbox UDP server is reachable from the host" "pong-in
 T=$(random_port)
 publish_case "without -u a sandbox UDP port is not reachable from the host" none "$T" udp "$T" --
 
+# A dev server listening on ::1 only is published with an IPv6 address
+# (Debian 12's pasta cannot publish one port on both loopbacks: SPEC 5 gap).
+V6=$(random_port)
+v6serve='import socket,sys
+s=socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind(("::1",int(sys.argv[1]))); s.listen(); print("listening",flush=True); s.settimeout(15)
+c,_=s.accept(); c.sendall(b"pong-v6"); c.close()'
+v6ask='import socket,sys,time
+for i in range(20):
+    try:
+        s=socket.create_connection(("::1",int(sys.argv[1])),timeout=2); print(s.recv(100).decode()); break
+    except OSError: time.sleep(0.25)'
+bg_start "$DROP" run -e n -t "::1/$V6:3000" -- python3 -c "$v6serve" 3000 >"$WORK/v6.out" 2>"$WORK/v6.err"
+wait_for 15 grep -q listening "$WORK/v6.out"
+run_cmd python3 -c "$v6ask" "$V6"
+assert_eq pong-v6 "$OUT" "-t ::1/H:S: a server on ::1 inside is reached through the host's [::1]:H"
+kill -TERM "$BG_PID" 2>/dev/null
+wait "$BG_PID" 2>/dev/null
+
 # A host port already in use: drop's own words, not pasta's log line and a
 # log path that is gone by the time the user looks (SPEC 5).
 T=$(random_port)
