@@ -349,10 +349,10 @@ check_not "cwd = ro: nothing written" test -e "$PROJ/ro-file"
 # Refused in $HOME and above, before anything is created (base.ini included).
 for dir in "$HOME" "$WORK" /; do
 	cd "$dir" || exit 1
-	DROP_HOME=$WORK/fresh run_drop tool-ro true
+	DROP_HOME=$WORK/fresh-cwd run_drop tool-ro true
 	assert_status 125 "drop tool-ro in $dir: exit 125"
 	assert_error "tool-ro works on a project directory; cd into one first" "drop tool-ro in $dir: says why"
-	check_not "drop tool-ro in $dir: nothing created" test -e "$WORK/fresh"
+	check_not "drop tool-ro in $dir: nothing created" test -e "$WORK/fresh-cwd"
 done
 cd "$HOME" || exit 1
 run_drop tool sh -c 'echo ran'
