@@ -35,16 +35,6 @@ struct gui_ctx {
 	char *host_runtime;   /* the host's $XDG_RUNTIME_DIR, else /run/user/UID */
 };
 
-static const char *host_getenv(char *const *env, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], name, len) && env[i][len] == '=')
-			return env[i] + len + 1;
-	return NULL;
-}
-
 static bool is_socket(const char *path)
 {
 	struct stat st;
@@ -121,7 +111,7 @@ static int share_socket(struct gui_ctx *g, const char *src, const char *name)
 
 static int plan_wayland(struct gui_ctx *g)
 {
-	const char *display = host_getenv(g->host_env, "WAYLAND_DISPLAY");
+	const char *display = env_get(g->host_env, "WAYLAND_DISPLAY");
 	const char *name = display && *display ? display : "wayland-0";
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	autofree char *src = name[0] == '/' ? strdup(name) : path_join(g->host_runtime, name);
@@ -135,33 +125,10 @@ static int plan_wayland(struct gui_ctx *g)
 	return 0;
 }
 
-static ssize_t read_small_file(const char *path, uint8_t **out)
-{
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	autofree uint8_t *buf = NULL;
-	size_t len = 0;
-
-	*out = NULL;
-	if (fd < 0 || !(buf = malloc(XAUTH_MAX)))
-		return -1;
-	while (len < XAUTH_MAX) {
-		ssize_t n = read(fd, buf + len, XAUTH_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = steal_ptr(&buf);
-	return (ssize_t)len;
-}
-
 static char *host_xauthority(const struct gui_ctx *g)
 {
-	const char *xa = host_getenv(g->host_env, "XAUTHORITY");
-	const char *home = host_getenv(g->host_env, "HOME");
+	const char *xa = env_get(g->host_env, "XAUTHORITY");
+	const char *home = env_get(g->host_env, "HOME");
 
 	if (xa && *xa)
 		return strdup(xa);
@@ -174,22 +141,22 @@ static int share_xauth(struct gui_ctx *g, unsigned display)
 	autofree char *src = host_xauthority(g);
 	autofree char *copy = path_join(g->run_dir, "Xauthority");
 	autofree char *dst = path_join(g->runtime, "Xauthority");
-	autofree uint8_t *in = NULL;
+	autofree char *in = NULL;
 	autofree uint8_t *kept = NULL;
 	char host[256] = "";
 	size_t kept_len = 0;
-	ssize_t len;
+	size_t len = 0;
 	int n;
 
 	if (!src || !copy || !dst)
 		return -1;
 	gethostname(host, sizeof(host) - 1);
-	if ((len = read_small_file(src, &in)) < 0) {
+	if (read_file_at(AT_FDCWD, src, XAUTH_MAX, READ_TRUNCATE, &in, &len) < 0) {
 		int saved = errno;
 		return add_env(g->out, "XAUTHORITY", NULL) < 0 ||
 		       add_note(g->out, "x11 = yes: cannot read %s (%s), no X11 cookie shared", src, strerror(saved)) < 0 ? -1 : 0;
 	}
-	n = gui_xauth_filter(in, (size_t)len, display, host, &kept, &kept_len);
+	n = gui_xauth_filter((const uint8_t *)in, len, display, host, &kept, &kept_len);
 	if (n < 0 && errno == ENOMEM)
 		return -1;
 	if (n <= 0)
@@ -203,7 +170,7 @@ static int share_xauth(struct gui_ctx *g, unsigned display)
 
 static int plan_x11(struct gui_ctx *g)
 {
-	const char *display = host_getenv(g->host_env, "DISPLAY");
+	const char *display = env_get(g->host_env, "DISPLAY");
 	char socket[64];
 	unsigned n;
 
@@ -222,7 +189,7 @@ static int plan_x11(struct gui_ctx *g)
 /* PULSE_SERVER=unix:PATH on the host names another socket than the default. */
 static char *host_pulse_socket(const struct gui_ctx *g)
 {
-	const char *server = host_getenv(g->host_env, "PULSE_SERVER");
+	const char *server = env_get(g->host_env, "PULSE_SERVER");
 
 	if (server && !strncmp(server, "unix:/", 6))
 		return strdup(server + 5);
@@ -298,7 +265,7 @@ char *gui_dbus_socket_path(const char *address)
 /* The host's session bus address: $DBUS_SESSION_BUS_ADDRESS, else the usual $XDG_RUNTIME_DIR/bus. */
 static char *host_bus_address(const struct gui_ctx *g)
 {
-	const char *addr = host_getenv(g->host_env, "DBUS_SESSION_BUS_ADDRESS");
+	const char *addr = env_get(g->host_env, "DBUS_SESSION_BUS_ADDRESS");
 	autofree char *fallback = path_join(g->host_runtime, "bus");
 	char *out = NULL;
 
@@ -343,7 +310,7 @@ static int push_rules(struct strv *argv, const char *opt, char *const *names)
 
 static int plan_proxy(struct gui_ctx *g, const char *addr, struct drop_err *err)
 {
-	autofree char *proxy = sys_find_in_path(host_getenv(g->host_env, "PATH"), "xdg-dbus-proxy");
+	autofree char *proxy = sys_find_in_path(env_get(g->host_env, "PATH"), "xdg-dbus-proxy");
 	autofree char *sock = path_join(g->run_dir, "dbus-proxy");
 	struct strv argv = { 0 };
 	char fd_arg[32];
@@ -407,7 +374,7 @@ static int plan_features(struct gui_ctx *g, struct drop_err *err)
 int gui_prepare(const struct drop_settings *s, const char *run_dir, char *const *host_env, struct gui_plan *out,
 		struct drop_err *err)
 {
-	const char *xdg = host_getenv(host_env, "XDG_RUNTIME_DIR");
+	const char *xdg = env_get(host_env, "XDG_RUNTIME_DIR");
 	struct gui_ctx g = { .s = s, .run_dir = run_dir, .host_env = host_env, .out = out };
 	int rc;
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 #include "wire.h"
 
 /*
@@ -520,7 +521,7 @@ int proto_send_setup(int sock, const struct drop_setup *s, struct drop_err *err)
 
 	if (proto_encode_setup(s, &msg, &len, err) < 0)
 		return -1;
-	if (wire_write_all(sock, msg, len) < 0)
+	if (sys_write_all(sock, msg, len) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot send setup message");
 	return 0;
 }
@@ -557,7 +558,7 @@ int proto_send(int sock, enum proto_type type, const void *body, size_t body_len
 	if (fd >= 0)
 		r = wire_send_with_fd(sock, wbuf_data(b), wbuf_len(b), fd);
 	else
-		r = wire_write_all(sock, wbuf_data(b), wbuf_len(b));
+		r = sys_write_all(sock, wbuf_data(b), wbuf_len(b));
 	if (r < 0)
 		return err_sys(err, DROP_ESETUP, "cannot send message");
 	return 0;
@@ -607,7 +608,7 @@ int proto_recv(int sock, uint32_t expected_mask, enum proto_type *type, uint8_t 
 		data = malloc(len);
 		if (!data)
 			return err_sys(err, DROP_ESETUP, "message body of %zu bytes", len);
-		if (wire_read_all(sock, data, len) < 0)
+		if (sys_read_all(sock, data, len) < 0)
 			return recv_error(err, "cannot receive message body");
 	}
 	*type = (enum proto_type)h.type;

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "proto.h"
+#include "sys.h"
 #include "tap.h"
 #include "wire.h"
 
@@ -658,8 +659,8 @@ static void test_fd_with_split_header(void)
 	pair(sv);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		abort();
-	ok(wire_send_with_fd(sv[1], h, 1, p[0]) == 0 && wire_write_all(sv[1], h + 1, 13) == 0 &&
-		   wire_write_all(sv[1], "xyz", 3) == 0,
+	ok(wire_send_with_fd(sv[1], h, 1, p[0]) == 0 && sys_write_all(sv[1], h + 1, 13) == 0 &&
+		   sys_write_all(sv[1], "xyz", 3) == 0,
 	   "send a header in two pieces, fd on the first");
 	ok(proto_recv(sv[0], 1u << MSG_PTY, &type, &body, &len, &fd, &err) == 0 && fd >= 0 &&
 		   len == 3 && !memcmp(body, "xyz", 3),
@@ -684,7 +685,7 @@ static void send_raw_header(int sock, uint16_t type, uint16_t flags, uint32_t le
 	if (fd >= 0)
 		wire_send_with_fd(sock, h, sizeof(h), fd);
 	else
-		wire_write_all(sock, h, sizeof(h));
+		sys_write_all(sock, h, sizeof(h));
 }
 
 /* Send two fds with one header: wire_send_with_fd cannot, so build the cmsg here. */
@@ -763,7 +764,7 @@ static void test_recv_rejects(void)
 
 	pair(sv);
 	send_raw_header(sv[1], MSG_READY, 0, PROTO_HEADER_SIZE + 10, -1);
-	wire_write_all(sv[1], "12345", 5);
+	sys_write_all(sv[1], "12345", 5);
 	close(sv[1]);
 	recv_fails(sv[0], 1u << MSG_READY, "connection closed", "EOF inside the body");
 	close(sv[0]);
