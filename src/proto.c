@@ -650,3 +650,64 @@ int proto_decode_error(const uint8_t *body, size_t len, struct drop_err *out)
 	memcpy(out->msg, msg, strlen(msg) + 1);
 	return 0;
 }
+
+/* ---- STATUS ---- */
+
+int proto_encode_status(int wait_status, uint64_t maxrss_kib, uint8_t out[PROTO_STATUS_SIZE])
+{
+	autowbuf struct wbuf *b = wbuf_new(PROTO_STATUS_SIZE);
+
+	if (!b || header_put(b, MSG_STATUS, 0) < 0 || wbuf_put_u32(b, (uint32_t)wait_status) < 0 ||
+	    wbuf_put_u64(b, maxrss_kib) < 0 || header_finish(b) < 0)
+		return -1;
+	memcpy(out, wbuf_data(b), PROTO_STATUS_SIZE);
+	return 0;
+}
+
+int proto_decode_status(const uint8_t *buf, size_t len, int *wait_status, uint64_t *maxrss_kib,
+			struct drop_err *err)
+{
+	autowbuf struct wbuf *b = NULL;
+	struct proto_header h;
+	uint32_t ws;
+
+	*wait_status = 0;
+	*maxrss_kib = 0;
+	if (len < PROTO_HEADER_SIZE)
+		return err_set(err, DROP_ESETUP, "status message: truncated header");
+	if (header_parse(buf, &h, err) < 0)
+		return err_prefix(err, "status message");
+	if (h.type != MSG_STATUS || h.flags != 0)
+		return err_set(err, DROP_ESETUP, "status message: not a status message");
+	if (h.length != PROTO_STATUS_SIZE || len != PROTO_STATUS_SIZE)
+		return err_set(err, DROP_ESETUP, "status message: %zu bytes, expected %u", len,
+			       (unsigned)PROTO_STATUS_SIZE);
+	b = wbuf_from(buf + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE, len);
+	if (!b)
+		return err_sys(err, DROP_ESETUP, "status message");
+	/* The length is checked: these reads cannot fail. */
+	wbuf_get_u32(b, &ws);
+	wbuf_get_u64(b, maxrss_kib);
+	*wait_status = (int)ws;
+	return 0;
+}
+
+int proto_send_status(int fd, int wait_status, uint64_t maxrss_kib)
+{
+	uint8_t msg[PROTO_STATUS_SIZE];
+
+	if (proto_encode_status(wait_status, maxrss_kib, msg) < 0)
+		return -1;
+	return sys_write_all(fd, msg, sizeof(msg));
+}
+
+int proto_recv_status(int fd, int *wait_status, uint64_t *maxrss_kib, struct drop_err *err)
+{
+	uint8_t msg[PROTO_STATUS_SIZE];
+
+	*wait_status = 0;
+	*maxrss_kib = 0;
+	if (sys_read_all(fd, msg, sizeof(msg)) < 0)
+		return recv_error(err, "cannot receive the program's status");
+	return proto_decode_status(msg, sizeof(msg), wait_status, maxrss_kib, err);
+}

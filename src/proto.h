@@ -20,6 +20,8 @@
  * The fixed sequence: parent SETUP -> child PTY (with fd) or NOPTY ->
  * child READY (filesystem built, waiting) or ERROR -> parent GO ->
  * child execs (or sends ERROR if exec fails before the program starts).
+ * Then pid 1 sends STATUS on the status pipe for each stop of the program
+ * and once for its end.
  */
 enum proto_type {
 	MSG_SETUP = 1,
@@ -28,6 +30,7 @@ enum proto_type {
 	MSG_READY = 4,
 	MSG_ERROR = 5,
 	MSG_GO = 6,
+	MSG_STATUS = 7,
 };
 
 /* A bind mount the child performs: src is a host path, dst a sandbox path. */
@@ -104,5 +107,20 @@ int proto_recv(int sock, uint32_t expected_mask, enum proto_type *type, uint8_t 
 /* ERROR body: u32 status, cstring message. */
 int proto_send_error(int sock, const struct drop_err *e);
 int proto_decode_error(const uint8_t *body, size_t len, struct drop_err *out);
+
+/*
+ * STATUS body: u32 wait status (a stop of the program, or its end), u64 peak
+ * RSS in KiB. The whole message is PROTO_STATUS_SIZE bytes, under PIPE_BUF:
+ * it goes in one write, so the pipe keeps it whole.
+ */
+#define PROTO_STATUS_SIZE (PROTO_HEADER_SIZE + 4 + 8)
+int proto_encode_status(int wait_status, uint64_t maxrss_kib, uint8_t out[PROTO_STATUS_SIZE]);
+/* Decode a whole STATUS message (header included), strictly, as proto_decode_setup does. */
+int proto_decode_status(const uint8_t *buf, size_t len, int *wait_status, uint64_t *maxrss_kib,
+			struct drop_err *err);
+/* -1 when the write fails (drop is gone). */
+int proto_send_status(int fd, int wait_status, uint64_t maxrss_kib);
+/* One STATUS from fd; -1 with err at EOF (pid 1 died without reporting) or on a malformed message. */
+int proto_recv_status(int fd, int *wait_status, uint64_t *maxrss_kib, struct drop_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* test-wire.c: unit tests for the bounded buffer (wire.c) and drop's messages (proto.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -803,6 +804,49 @@ static void test_error_messages(void)
 	close(sv[1]);
 }
 
+/* pid 1's STATUS over a pipe, as the relay reads it: stops, the end, EOF, and bad bytes. */
+static void test_status(void)
+{
+	uint8_t msg[PROTO_STATUS_SIZE], bad[PROTO_STATUS_SIZE + 1];
+	struct drop_err err = { 0 };
+	uint64_t rss = 1;
+	int p[2], ws = 1;
+
+	ok(pipe(p) == 0, "status: a pipe");
+	ok(proto_send_status(p[1], 0x137f, 0) == 0 && proto_send_status(p[1], 9, UINT64_MAX - 1) == 0,
+	   "status: send a stop and an end");
+	ok(proto_recv_status(p[0], &ws, &rss, &err) == 0 && WIFSTOPPED(ws) && WSTOPSIG(ws) == SIGSTOP && rss == 0,
+	   "status: the stop comes back as a stop");
+	ok(proto_recv_status(p[0], &ws, &rss, &err) == 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL &&
+		   rss == UINT64_MAX - 1,
+	   "status: the end comes back with its peak RSS, all 64 bits");
+	close(p[1]);
+	ok(proto_recv_status(p[0], &ws, &rss, &err) < 0 && ws == 0 && rss == 0, "status: EOF is no status");
+	is_str(err.msg, "connection closed", "status: EOF message");
+	close(p[0]);
+
+	ok(proto_encode_status(256, 42, msg) == 0 && proto_decode_status(msg, sizeof(msg), &ws, &rss, &err) == 0 &&
+		   ws == 256 && rss == 42,
+	   "status: encode and decode agree");
+	ok(proto_decode_status(msg, sizeof(msg) - 1, &ws, &rss, &err) < 0 && ws == 0 && rss == 0,
+	   "status: truncated rejected, outputs zeroed");
+	memcpy(bad, msg, sizeof(msg));
+	bad[sizeof(msg)] = 0;
+	ok(proto_decode_status(bad, sizeof(bad), &ws, &rss, &err) < 0, "status: trailing byte rejected");
+	put_be32(bad + LENGTH_OFFSET, PROTO_STATUS_SIZE + 1);
+	ok(proto_decode_status(bad, sizeof(bad), &ws, &rss, &err) < 0, "status: a longer body rejected");
+	is_str(err.msg, "status message: 27 bytes, expected 26", "status: length message");
+	memcpy(bad, msg, sizeof(msg));
+	bad[7] = MSG_ERROR;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: another type rejected");
+	memcpy(bad, msg, sizeof(msg));
+	bad[5] = PROTO_VERSION + 1;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: another version rejected");
+	memcpy(bad, msg, sizeof(msg));
+	bad[9] = PROTO_FLAG_FD;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: an fd flag rejected");
+}
+
 int main(void)
 {
 	test_put_get_each_type();
@@ -825,5 +869,6 @@ int main(void)
 	test_fd_with_split_header();
 	test_recv_rejects();
 	test_error_messages();
+	test_status();
 	return tap_done();
 }
