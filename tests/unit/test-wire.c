@@ -847,6 +847,39 @@ static void test_status(void)
 	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: an fd flag rejected");
 }
 
+/* The fuzz seeds are messages of this version: every one decodes (make regenerates them). */
+static void test_seeds(void)
+{
+	const char *top = getenv("DROP_SRCDIR");
+	static const char *const names[] = { "setup-minimal", "setup-full", "setup-root-no-mounts", "error-enoent",
+					     "error-empty", "status-exit", "status-stop" };
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		autofree char *text = NULL;
+		struct drop_setup s;
+		struct drop_err err = { 0 };
+		uint64_t rss;
+		size_t len = 0;
+		int ws, r = -1;
+
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/proto/%s", top ? top : ".", names[i]);
+		if (read_file_at(AT_FDCWD, path, PROTO_MAX_MSG, 0, &text, &len) == 0) {
+			const uint8_t *p = (const uint8_t *)text;
+
+			if (!strncmp(names[i], "setup", 5) && (r = proto_decode_setup(p, len, &s, &err)) == 0)
+				setup_free(&s);
+			if (!strncmp(names[i], "error", 5))
+				r = proto_decode_error(p, len, &err);
+			if (!strncmp(names[i], "status", 6))
+				r = proto_decode_status(p, len, &ws, &rss, &err);
+		}
+		ok(r == 0, "fuzz seed %s decodes with protocol version %d", names[i], PROTO_VERSION);
+		if (r < 0)
+			tap_diag("%s: %s", path, err.msg[0] ? err.msg : strerror(errno));
+	}
+}
+
 int main(void)
 {
 	test_put_get_each_type();
@@ -870,5 +903,6 @@ int main(void)
 	test_recv_rejects();
 	test_error_messages();
 	test_status();
+	test_seeds();
 	return tap_done();
 }
