@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proto.h"
+
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
 
 void init_forwarded_signals(sigset_t *set)
@@ -38,14 +40,7 @@ int init_exit_code(int status)
 
 void init_report(int fd, int wait_status, uint64_t maxrss_kib)
 {
-	uint8_t buf[12];
-
-	/* u32 wait status, u64 peak RSS in KiB, big-endian; 12 bytes go through a pipe in one piece */
-	for (int i = 0; i < 4; i++)
-		buf[i] = (uint8_t)((uint32_t)wait_status >> (24 - 8 * i));
-	for (int i = 0; i < 8; i++)
-		buf[4 + i] = (uint8_t)(maxrss_kib >> (56 - 8 * i));
-	if (write(fd, buf, sizeof(buf)) < 0)
+	if (proto_send_status(fd, wait_status, maxrss_kib) < 0)
 		return; /* drop is gone: nobody to tell */
 }
 

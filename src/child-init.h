@@ -21,7 +21,7 @@ struct program_end {
  * the program is reported on report_fd (init_report with a WIFSTOPPED status).
  */
 void init_supervise(pid_t program, int report_fd, struct program_end *end);
-/* One 12-byte record to drop: the wait status (a stop, or the end) and the peak RSS. */
+/* One STATUS message to drop (proto.h): the wait status (a stop, or the end) and the peak RSS. */
 void init_report(int fd, int wait_status, uint64_t maxrss_kib);
 /* The exit code for a wait status: the code, or 128+N for signal N. */
 int init_exit_code(int wait_status);

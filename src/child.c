@@ -157,21 +157,11 @@ static void enter_workdir(const struct drop_setup *s)
 		_exit(DROP_ESETUP);
 }
 
-static const char *env_lookup(char *const envp[], const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; envp[i]; i++)
-		if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
-			return envp[i] + n + 1;
-	return NULL;
-}
-
 /* execve through the sandbox's PATH; returns only on failure with the SPEC 2.4 status. */
 static int exec_command(const struct drop_setup *s, struct drop_err *err)
 {
 	const char *cmd = s->argv[0];
-	const char *path = env_lookup(s->envp, "PATH");
+	const char *path = env_get(s->envp, "PATH");
 	autofree char *copy = NULL;
 	int saved = ENOENT;
 	char *save = NULL;

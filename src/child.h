@@ -8,7 +8,7 @@
 struct child_args {
 	int sock;          /* socketpair end */
 	int stdio[3];      /* pipe end to install on fd i, -1 when fd i is a tty or /dev/null */
-	int status_fd;     /* pid 1 writes the program's exit status here (u32, big-endian) */
+	int status_fd;     /* pid 1 sends MSG_STATUS here: each stop of the program, then its end */
 	bool make_netns;   /* --net off or filtered: clone left the network namespace to the child (child-helper.c) */
 	unsigned proxy_port; /* filtered: listen on 127.0.0.1:proxy_port there and pass the socket out; 0 otherwise */
 };

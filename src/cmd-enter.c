@@ -14,7 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "env.h"
-#include "gui.h"
+#include "gui-plan.h"
 #include "instance.h"
 #include "load.h"
 #include "parent.h"

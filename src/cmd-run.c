@@ -13,9 +13,10 @@
 #include "cmd.h"
 #include "config.h"
 #include "env.h"
-#include "gui.h"
+#include "gui-plan.h"
 #include "instance.h"
 #include "load.h"
+#include "parent-dbus-proxy.h"
 #include "parent-net.h"
 #include "parent.h"
 #include "plan.h"
@@ -335,7 +336,7 @@ static int execute(struct cmd_ctx *ctx, struct run_opts *o, struct run_state *s,
 	for (size_t i = 0; s->gui.notes && s->gui.notes[i]; i++)
 		log_at(ctx->verbosity, V_VERBOSE, "%s", s->gui.notes[i]);
 	/* Before plan_setup: the proxy's socket is a mount source and must exist. */
-	if (gui_start(&s->gui, err) < 0)
+	if (dbus_proxy_start(&s->gui, err) < 0)
 		return -1;
 	plan.gui = &s->gui;
 	plan.proxy_port = s->settings.net == NET_FILTERED ? s->settings.proxy.port : 0;

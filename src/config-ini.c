@@ -12,6 +12,7 @@
 
 #include "builtin.h"
 #include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 #define INCLUDE_DEPTH_MAX 16
@@ -206,52 +207,14 @@ static char *read_checked_line(char *buf, int size, void *stream)
 
 /* ---- files and includes ---- */
 
-/* Grow buf to hold more than len bytes, up to one byte over the cap (which says "too large"). */
-static int grow(char **buf, size_t *cap)
+/* The rest of fd, at most CONFIG_FILE_MAX bytes. */
+static int read_all(int fd, const char *name, char **out, size_t *out_len, struct drop_err *err)
 {
-	size_t want = *cap > (CONFIG_FILE_MAX + 1) / 2 ? CONFIG_FILE_MAX + 1 : *cap * 2;
-	char *p = realloc(*buf, want);
-
-	if (!p)
-		return -1;
-	*buf = p;
-	*cap = want;
-	return 0;
-}
-
-/*
- * The buffer starts at the file's size, plus the byte that shows EOF, and
- * grows only for a file that grew meanwhile (or has no size, as in /proc):
- * a config of a few hundred bytes costs no megabyte of memory.
- */
-static int read_all(int fd, const char *name, off_t size, char **out, size_t *out_len, struct drop_err *err)
-{
-	size_t cap = size <= 0 ? 4096 : size < CONFIG_FILE_MAX ? (size_t)size + 1 : CONFIG_FILE_MAX + 1;
-	autofree char *buf = malloc(cap);
-	size_t len = 0;
-
-	if (!buf)
-		return err_sys(err, 0, "%s", name);
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap && grow(&buf, &cap) < 0)
-			return err_sys(err, 0, "%s", name);
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_sys(err, 0, "%s", name);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX)
-			return err_set(err, 0, "%s: file is too large (over %d bytes)", name,
-				       CONFIG_FILE_MAX);
-	}
-	*out = steal_ptr(&buf);
-	*out_len = len;
-	return 0;
+	if (read_fd(fd, CONFIG_FILE_MAX, 0, out, out_len) == 0)
+		return 0;
+	if (errno == EFBIG)
+		return err_set(err, 0, "%s: file is too large (over %d bytes)", name, CONFIG_FILE_MAX);
+	return err_sys(err, 0, "%s", name);
 }
 
 /*
@@ -384,7 +347,7 @@ static int follow_include(struct ini_text *t, const char *value)
 		t->ld->failed = true;
 		return err_sys(t->ld->err, 0, "%s", path);
 	}
-	if (read_all(fd, path, st.st_size, &text, &len, t->ld->err) < 0) {
+	if (read_all(fd, path, &text, &len, t->ld->err) < 0) {
 		t->ld->failed = true;
 		return -1;
 	}
@@ -481,7 +444,7 @@ int config_load_file(struct drop_config *c, const char *path, const struct cfg_l
 		return err_set(err, 0, "%s: not a regular file", path);
 	if (fd < 0)
 		return err_sys(err, 0, "%s", path);
-	if (read_all(fd, path, st.st_size, &text, &len, err) < 0)
+	if (read_all(fd, path, &text, &len, err) < 0)
 		return -1;
 	if (strv_push(&c->files, path) < 0)
 		return err_sys(err, 0, "%s", path);

@@ -98,7 +98,7 @@ static int write_new_file(const char *path, const char *data, struct drop_err *e
 
 	if (fd < 0)
 		return err_sys(err, 0, "cannot create %s", path);
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+	if (sys_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err_sys(err, 0, "cannot write %s", path);
 		unlink(path);
 		return -1;
@@ -264,18 +264,13 @@ char *env_project(const struct drop_paths *p, const char *id)
 {
 	autofree char *dir = paths_env_dir(p, id);
 	autoclose int dfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	autoclose int fd = dfd < 0 ? -1 : openat(dfd, ENV_PROJECT_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char buf[PATH_MAX + 1];
-	struct stat st;
-	ssize_t n;
+	autofree char *text = NULL;
+	size_t len = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (dfd < 0 || read_file_at(dfd, ENV_PROJECT_FILE, PATH_MAX, READ_NOFOLLOW | READ_REGULAR | READ_TRUNCATE, &text,
+				    &len) < 0)
 		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0 || buf[0] != '/')
-		return NULL;
-	buf[n] = '\0';
-	return strlen(buf) == (size_t)n ? strdup(buf) : NULL;
+	return len > 0 && text[0] == '/' && strlen(text) == len ? steal_ptr(&text) : NULL;
 }
 
 /* Which environment holds dir: the one recorded for it, else a legacy one by its derived id. */

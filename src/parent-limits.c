@@ -22,44 +22,23 @@
 
 /* ---- small file helpers (cgroupfs files are tiny and must already exist) ---- */
 
-static int read_small_at(int dfd, const char *name, char *buf, size_t size)
-{
-	autoclose int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int read_small(const char *dir, const char *name, char *buf, size_t size)
+/* The text of dir/name, cut at CGROUP_FILE_MAX bytes: malloc'd, or NULL. */
+static char *read_small(const char *dir, const char *name)
 {
 	autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *text = NULL;
 
-	return dfd < 0 ? -1 : read_small_at(dfd, name, buf, size);
+	if (dfd >= 0)
+		read_file_at(dfd, name, CGROUP_FILE_MAX, READ_NOFOLLOW | READ_TRUNCATE, &text, NULL);
+	return text;
 }
 
 /* No O_CREAT: a cgroup file that does not exist means the kernel lacks the feature. */
 static int write_small_at(int dfd, const char *name, const char *text)
 {
 	autoclose int fd = openat(dfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	size_t len = strlen(text);
-	ssize_t n;
 
-	if (fd < 0)
-		return -1;
-	do
-		n = write(fd, text, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	return (size_t)n == len ? 0 : (errno = EIO, -1);
+	return fd < 0 ? -1 : sys_write_all(fd, text, strlen(text));
 }
 
 static bool word_in(const char *list, const char *word)
@@ -116,9 +95,9 @@ struct needs {
 
 static bool has_controllers(const char *dir, const struct needs *n)
 {
-	char buf[CGROUP_FILE_MAX];
+	autofree char *buf = read_small(dir, "cgroup.subtree_control");
 
-	if (read_small(dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
+	if (!buf)
 		return false;
 	return (!n->memory || word_in(buf, "memory")) && (!n->pids || word_in(buf, "pids")) &&
 	       (!n->cpu || word_in(buf, "cpu"));
@@ -232,14 +211,12 @@ static bool is_cgroup2(const char *path)
 int limits_plan(const struct drop_settings *s, bool best_effort, uid_t uid, struct limits *out,
 		struct drop_err *err)
 {
-	char self[CGROUP_FILE_MAX];
+	autofree char *self = read_small("/proc/self", "cgroup");
 	/* Pure v2 mounts it at /sys/fs/cgroup; the hybrid layout at /sys/fs/cgroup/unified. */
 	const char *root = is_cgroup2("/sys/fs/cgroup") ? "/sys/fs/cgroup"
 			   : is_cgroup2("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : NULL;
 
-	if (read_small("/proc/self", "cgroup", self, sizeof(self)) < 0)
-		self[0] = '\0';
-	return limits_plan_at(s, best_effort, uid, root, self, out, err);
+	return limits_plan_at(s, best_effort, uid, root, self ? self : "", out, err);
 }
 
 const char *limits_mechanism(const struct limits *l)
@@ -349,10 +326,10 @@ int limits_cgroup_create(struct limits *l, const char *instance_name, pid_t pid,
 
 int limits_cgroup_peak(const struct limits *l, uint64_t *bytes)
 {
-	char buf[64];
+	autofree char *buf = l->cgroup_dir ? read_small(l->cgroup_dir, "memory.peak") : NULL;
 	char *end;
 
-	if (!l->cgroup_dir || read_small(l->cgroup_dir, "memory.peak", buf, sizeof(buf)) < 0)
+	if (!buf)
 		return -1;
 	errno = 0;
 	*bytes = strtoull(buf, &end, 10);
@@ -361,10 +338,10 @@ int limits_cgroup_peak(const struct limits *l, uint64_t *bytes)
 
 bool limits_cgroup_oom(const struct limits *l)
 {
-	char buf[CGROUP_FILE_MAX];
+	autofree char *buf = l->cgroup_dir ? read_small(l->cgroup_dir, "memory.events") : NULL;
 	const char *p;
 
-	if (!l->cgroup_dir || read_small(l->cgroup_dir, "memory.events", buf, sizeof(buf)) < 0)
+	if (!buf)
 		return false;
 	for (p = buf; (p = strstr(p, "oom_kill ")); p++)
 		if (p == buf || p[-1] == '\n')

@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "parent-termfilter.h"
+#include "proto.h"
 #include "sys.h"
 
 /* A pty hands out at most 4 KiB per read; pipes give more, in a few more reads. */
@@ -461,20 +462,6 @@ static bool outputs_open(const struct relay *r, size_t first_output)
 	return false;
 }
 
-/* pid 1's records: u32 wait status (a stop of the program, or its end), u64 peak RSS. */
-static bool read_record(int fd, int *wait_status, uint64_t *rss)
-{
-	uint8_t buf[12];
-
-	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
-		return false; /* EOF: pid 1 died without reporting */
-	*wait_status = (int)((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3]);
-	*rss = 0;
-	for (int i = 0; i < 8; i++)
-		*rss = *rss << 8 | buf[4 + i];
-	return true;
-}
-
 /* What the program wrote before it stopped reaches the host before drop stops. */
 static void flush_outputs(struct relay *r, size_t first_output)
 {
@@ -490,11 +477,12 @@ static void flush_outputs(struct relay *r, size_t first_output)
 /* A record from pid 1: the program stopped (drop stops too) or ended. True at the end. */
 static bool on_record(struct relay *r, size_t first_output, const struct relay_fds *fds, struct relay_result *res)
 {
+	struct drop_err err;
 	int ws;
 	uint64_t rss;
 
-	if (!read_record(fds->status_fd, &ws, &rss))
-		return true;
+	if (proto_recv_status(fds->status_fd, &ws, &rss, &err) < 0)
+		return true; /* pid 1 died without reporting: the pidfd tells */
 	if (WIFSTOPPED(ws)) {
 		flush_outputs(r, first_output);
 		r->skip_cont = job_stop(fds, WSTOPSIG(ws) == SIGSTOP ? SIGSTOP : SIGTSTP, true);

@@ -33,7 +33,7 @@ struct relay_fds {
 	int stdout_pipe;      /* read end of the program's non-tty stdout, -1 if none */
 	int stderr_pipe;      /* read end of the program's non-tty stderr, -1 if none */
 	int pidfd;            /* the sandbox's pid 1 */
-	int status_fd;        /* pid 1 writes the program's exit status here before it exits */
+	int status_fd;        /* pid 1's MSG_STATUS messages: each stop of the program, then its end */
 	int sigfd;            /* signalfd of the signals drop forwards */
 	int end_pidfd;        /* SIGKILLed as soon as the program's end is known (pasta), -1: none */
 	struct term_state *term;  /* restored while drop is stopped, re-entered on SIGCONT */

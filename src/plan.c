@@ -13,14 +13,6 @@
 #include "sys.h"
 #include "util.h"
 
-static const char *host_getenv(char *const *env, const char *name, size_t len)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], name, len) && env[i][len] == '=')
-			return env[i] + len + 1;
-	return NULL;
-}
-
 char *plan_expand_vars(const char *value, char *const *host_env)
 {
 	char *out = NULL;
@@ -37,7 +29,7 @@ char *plan_expand_vars(const char *value, char *const *host_env)
 			fputc(*p, f);
 			continue;
 		}
-		v = host_getenv(host_env, p + 2, (size_t)(end - p - 2));
+		v = env_getn(host_env, p + 2, (size_t)(end - p - 2));
 		if (v)
 			fputs(v, f);
 		p = end;
@@ -146,7 +138,7 @@ static int add_proxy_env(struct strv *env, unsigned port)
 /* HOME, USER and LOGNAME are the outside values, whatever [env] says. */
 static const char *logname(const struct plan_input *in)
 {
-	const char *v = host_getenv(in->host_env, "LOGNAME", 7);
+	const char *v = env_get(in->host_env, "LOGNAME");
 
 	return v && *v ? v : in->paths->user;
 }
@@ -178,7 +170,7 @@ static int build_argv(const struct plan_input *in, struct drop_setup *setup)
 			if (strv_push(&argv, in->argv[i]) < 0)
 				goto fail;
 	} else {
-		const char *shell = host_getenv(in->host_env, "SHELL", 5);
+		const char *shell = env_get(in->host_env, "SHELL");
 		if (strv_push(&argv, shell && *shell ? shell : "/bin/sh") < 0)
 			goto fail;
 	}

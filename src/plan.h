@@ -3,7 +3,7 @@
 #define DROP_PLAN_H
 
 #include "config.h"
-#include "gui.h"
+#include "gui-plan.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"

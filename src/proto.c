@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 #include "wire.h"
 
 /*
@@ -521,7 +522,7 @@ int proto_send_setup(int sock, const struct drop_setup *s, struct drop_err *err)
 
 	if (proto_encode_setup(s, &msg, &len, err) < 0)
 		return -1;
-	if (wire_write_all(sock, msg, len) < 0)
+	if (sys_write_all(sock, msg, len) < 0)
 		return err_sys(err, DROP_ESETUP, "cannot send setup message");
 	return 0;
 }
@@ -558,7 +559,7 @@ int proto_send(int sock, enum proto_type type, const void *body, size_t body_len
 	if (fd >= 0)
 		r = wire_send_with_fd(sock, wbuf_data(b), wbuf_len(b), fd);
 	else
-		r = wire_write_all(sock, wbuf_data(b), wbuf_len(b));
+		r = sys_write_all(sock, wbuf_data(b), wbuf_len(b));
 	if (r < 0)
 		return err_sys(err, DROP_ESETUP, "cannot send message");
 	return 0;
@@ -608,7 +609,7 @@ int proto_recv(int sock, uint32_t expected_mask, enum proto_type *type, uint8_t 
 		data = malloc(len);
 		if (!data)
 			return err_sys(err, DROP_ESETUP, "message body of %zu bytes", len);
-		if (wire_read_all(sock, data, len) < 0)
+		if (sys_read_all(sock, data, len) < 0)
 			return recv_error(err, "cannot receive message body");
 	}
 	*type = (enum proto_type)h.type;
@@ -649,4 +650,65 @@ int proto_decode_error(const uint8_t *body, size_t len, struct drop_err *out)
 	out->status = (int)status;
 	memcpy(out->msg, msg, strlen(msg) + 1);
 	return 0;
+}
+
+/* ---- STATUS ---- */
+
+int proto_encode_status(int wait_status, uint64_t maxrss_kib, uint8_t out[PROTO_STATUS_SIZE])
+{
+	autowbuf struct wbuf *b = wbuf_new(PROTO_STATUS_SIZE);
+
+	if (!b || header_put(b, MSG_STATUS, 0) < 0 || wbuf_put_u32(b, (uint32_t)wait_status) < 0 ||
+	    wbuf_put_u64(b, maxrss_kib) < 0 || header_finish(b) < 0)
+		return -1;
+	memcpy(out, wbuf_data(b), PROTO_STATUS_SIZE);
+	return 0;
+}
+
+int proto_decode_status(const uint8_t *buf, size_t len, int *wait_status, uint64_t *maxrss_kib,
+			struct drop_err *err)
+{
+	autowbuf struct wbuf *b = NULL;
+	struct proto_header h;
+	uint32_t ws;
+
+	*wait_status = 0;
+	*maxrss_kib = 0;
+	if (len < PROTO_HEADER_SIZE)
+		return err_set(err, DROP_ESETUP, "status message: truncated header");
+	if (header_parse(buf, &h, err) < 0)
+		return err_prefix(err, "status message");
+	if (h.type != MSG_STATUS || h.flags != 0)
+		return err_set(err, DROP_ESETUP, "status message: not a status message");
+	if (h.length != PROTO_STATUS_SIZE || len != PROTO_STATUS_SIZE)
+		return err_set(err, DROP_ESETUP, "status message: %zu bytes, expected %u", len,
+			       (unsigned)PROTO_STATUS_SIZE);
+	b = wbuf_from(buf + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE, len);
+	if (!b)
+		return err_sys(err, DROP_ESETUP, "status message");
+	/* The length is checked: these reads cannot fail. */
+	wbuf_get_u32(b, &ws);
+	wbuf_get_u64(b, maxrss_kib);
+	*wait_status = (int)ws;
+	return 0;
+}
+
+int proto_send_status(int fd, int wait_status, uint64_t maxrss_kib)
+{
+	uint8_t msg[PROTO_STATUS_SIZE];
+
+	if (proto_encode_status(wait_status, maxrss_kib, msg) < 0)
+		return -1;
+	return sys_write_all(fd, msg, sizeof(msg));
+}
+
+int proto_recv_status(int fd, int *wait_status, uint64_t *maxrss_kib, struct drop_err *err)
+{
+	uint8_t msg[PROTO_STATUS_SIZE];
+
+	*wait_status = 0;
+	*maxrss_kib = 0;
+	if (sys_read_all(fd, msg, sizeof(msg)) < 0)
+		return recv_error(err, "cannot receive the program's status");
+	return proto_decode_status(msg, sizeof(msg), wait_status, maxrss_kib, err);
 }

@@ -9,7 +9,7 @@
 #include "log.h"
 
 #define PROTO_MAGIC 0x44524f50u /* "DROP" */
-#define PROTO_VERSION 3     /* 2: MSG_LISTENER; 3: the hidden, writable and git_mode fields */
+#define PROTO_VERSION 3     /* 2: MSG_LISTENER; 3: MSG_STATUS, and the hidden, writable and git_mode fields */
 #define PROTO_HEADER_SIZE 14    /* magic u32, version u16, type u16, flags u16, length u32 */
 #define PROTO_MAX_MSG (4u * 1024 * 1024)
 #define PROTO_MAX_LIST 65536    /* entries in any one list field */
@@ -21,6 +21,8 @@
  * child LISTENER (with the listening socket; filtered network only) ->
  * child READY (filesystem built, waiting) or ERROR -> parent GO ->
  * child execs (or sends ERROR if exec fails before the program starts).
+ * Then pid 1 sends STATUS on the status pipe for each stop of the program
+ * and once for its end.
  */
 enum proto_type {
 	MSG_SETUP = 1,
@@ -30,6 +32,7 @@ enum proto_type {
 	MSG_ERROR = 5,
 	MSG_GO = 6,
 	MSG_LISTENER = 7,
+	MSG_STATUS = 8,
 };
 
 /* A bind mount the child performs: src is a host path, dst a sandbox path. */
@@ -108,5 +111,20 @@ int proto_recv(int sock, uint32_t expected_mask, enum proto_type *type, uint8_t 
 /* ERROR body: u32 status, cstring message. */
 int proto_send_error(int sock, const struct drop_err *e);
 int proto_decode_error(const uint8_t *body, size_t len, struct drop_err *out);
+
+/*
+ * STATUS body: u32 wait status (a stop of the program, or its end), u64 peak
+ * RSS in KiB. The whole message is PROTO_STATUS_SIZE bytes, under PIPE_BUF:
+ * it goes in one write, so the pipe keeps it whole.
+ */
+#define PROTO_STATUS_SIZE (PROTO_HEADER_SIZE + 4 + 8)
+int proto_encode_status(int wait_status, uint64_t maxrss_kib, uint8_t out[PROTO_STATUS_SIZE]);
+/* Decode a whole STATUS message (header included), strictly, as proto_decode_setup does. */
+int proto_decode_status(const uint8_t *buf, size_t len, int *wait_status, uint64_t *maxrss_kib,
+			struct drop_err *err);
+/* -1 when the write fails (drop is gone). */
+int proto_send_status(int fd, int wait_status, uint64_t maxrss_kib);
+/* One STATUS from fd; -1 with err at EOF (pid 1 died without reporting) or on a malformed message. */
+int proto_recv_status(int fd, int *wait_status, uint64_t *maxrss_kib, struct drop_err *err);
 
 #endif

@@ -24,31 +24,15 @@ static int push_new(struct strv *v, const char *path)
 /* The record's lines into v; a missing record is empty. */
 static int read_record(int dir, struct strv *v, struct drop_err *err)
 {
-	autoclose int fd = openat(dir, STATE_RW_RECORD, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	autofree char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
 
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (read_file_at(dir, STATE_RW_RECORD, STATE_RW_RECORD_MAX, READ_NOFOLLOW | READ_REGULAR, &buf, NULL) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EINVAL || errno == EFBIG)
+			return err_set(err, DROP_ESETUP, "the record of read-write mounts is not a regular file of at most 1 MiB; remove it");
 		return err_sys(err, DROP_ESETUP, "cannot read the record of read-write mounts");
-	if (!S_ISREG(st.st_mode) || st.st_size > STATE_RW_RECORD_MAX)
-		return err_set(err, DROP_ESETUP, "the record of read-write mounts is not a regular file of at most 1 MiB; remove it");
-	if (!(buf = malloc((size_t)st.st_size + 1)))
-		return err_sys(err, DROP_ESETUP, "out of memory");
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_sys(err, DROP_ESETUP, "cannot read the record of read-write mounts");
-		if (n == 0)
-			break;
-		len += (size_t)n;
 	}
-	buf[len] = '\0';
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (line[0] == '/' && push_new(v, line) < 0)
 			return err_sys(err, DROP_ESETUP, "out of memory");

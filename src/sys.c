@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -132,20 +133,48 @@ int sys_lower_rlimit(int resource, uint64_t value)
 	return setrlimit(resource, &r);
 }
 
-int sys_write_all(int fd, const void *p, size_t n)
+/* send() with MSG_NOSIGNAL; anything that is not a socket falls back to write(). */
+static ssize_t write_some(int fd, void *p, size_t n)
 {
-	const char *c = p;
+	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
 
+	if (r < 0 && errno == ENOTSOCK)
+		r = write(fd, p, n);
+	return r;
+}
+
+static ssize_t read_some(int fd, void *p, size_t n)
+{
+	return read(fd, p, n);
+}
+
+static int transfer_all(int fd, uint8_t *c, size_t n, ssize_t (*io)(int, void *, size_t))
+{
 	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
+		ssize_t r = io(fd, c, n);
+
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (r < 0)
 			return -1;
-		c += w;
-		n -= (size_t)w;
+		if (r == 0) {
+			errno = EPIPE;
+			return -1;
+		}
+		c += r;
+		n -= (size_t)r;
 	}
 	return 0;
+}
+
+int sys_write_all(int fd, const void *p, size_t n)
+{
+	return transfer_all(fd, (uint8_t *)(uintptr_t)p, n, write_some);
+}
+
+int sys_read_all(int fd, void *p, size_t n)
+{
+	return transfer_all(fd, p, n, read_some);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -181,29 +210,75 @@ int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_
 	return sys_write_all(fd, data, len);
 }
 
+int read_fd(int fd, size_t cap, unsigned flags, char **out, size_t *len)
+{
+	struct stat st;
+	/* One byte over cap shows a file that is too large; the last byte holds the NUL. */
+	size_t want = flags & READ_TRUNCATE ? cap : cap + 1;
+	size_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 4096;
+	size_t bufsize = (size < want ? size : want) + 1;
+	autofree char *buf = malloc(bufsize);
+	size_t n = 0;
+
+	*out = NULL;
+	if (!buf)
+		return -1;
+	while (n < want) {
+		ssize_t r;
+
+		if (n + 1 == bufsize) {
+			size_t grown = bufsize - 1 > want / 2 ? want + 1 : 2 * (bufsize - 1) + 1;
+			char *p = realloc(buf, grown);
+
+			if (!p)
+				return -1;
+			buf = p;
+			bufsize = grown;
+		}
+		r = read(fd, buf + n, bufsize - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > cap) {
+		errno = EFBIG;
+		return -1;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = steal_ptr(&buf);
+	return 0;
+}
+
+int read_file_at(int dfd, const char *path, size_t cap, unsigned flags, char **out, size_t *len)
+{
+	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & READ_NOFOLLOW ? O_NOFOLLOW : 0) |
+		     (flags & READ_REGULAR ? O_NONBLOCK : 0);
+	autoclose int fd = openat(dfd, path, oflags);
+	struct stat st;
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	if (flags & READ_REGULAR && fstat(fd, &st) < 0)
+		return -1;
+	if (flags & READ_REGULAR && !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return read_fd(fd, cap, flags & READ_TRUNCATE, out, len);
+}
+
 char *read_file(const char *path, size_t cap)
 {
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-	autofree char *buf = NULL;
-	size_t len = 0;
+	char *text;
 
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap + 1);
-	if (!buf)
-		return NULL;
-	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return NULL;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return steal_ptr(&buf);
+	return read_file_at(AT_FDCWD, path, cap, READ_TRUNCATE, &text, NULL) < 0 ? NULL : text;
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -30,8 +30,14 @@ void sys_close_fds_except(const int *keep, size_t n);
 /* Set a resource limit (soft and hard) to value, or to the hard limit already there if that is lower. */
 int sys_lower_rlimit(int resource, uint64_t value);
 
-/* write(2) until all n bytes are out (EINTR retried); 0 or -1 with errno. */
+/*
+ * Exact I/O: loop until exactly n bytes moved, EINTR retried; 0, or -1 with
+ * errno (EPIPE for an end of file or a write of nothing before the end). On a
+ * socket, writes go through send(MSG_NOSIGNAL), so a peer that died is EPIPE
+ * instead of a SIGPIPE that kills drop.
+ */
 int sys_write_all(int fd, const void *p, size_t n);
+int sys_read_all(int fd, void *p, size_t n);
 
 /* Empty the signal mask and set every disposition to the default, the real-time
  * signals glibc hides included (an ignored one would be inherited across exec). */
@@ -44,7 +50,22 @@ char *sys_find_in_path(const char *path_var, const char *name);
 
 /* Write a whole small file (O_CLOEXEC|O_TRUNC|O_CREAT, mode); 0 or -1 with errno. */
 int write_file_at(int dfd, const char *path, const char *data, size_t len, mode_t mode);
-/* Read a whole small file (cap bytes at most) into a malloc'd NUL-terminated buffer. */
+/*
+ * Reading a small file whole. The buffer is malloc'd and NUL-terminated (NUL
+ * bytes inside are kept: *len, when len is not NULL, says how many bytes);
+ * it starts at the file's size and grows only for a file without one (/proc,
+ * a pipe) or one that grew meanwhile. 0, or -1 with errno, *out NULL.
+ */
+enum {
+	READ_NOFOLLOW = 1 << 0, /* a symlink as the last component is ELOOP */
+	READ_REGULAR = 1 << 1,  /* opened O_NONBLOCK (a FIFO cannot hang us), then anything but a regular file is EINVAL */
+	READ_TRUNCATE = 1 << 2, /* over cap bytes: the first cap are kept; without it, EFBIG */
+};
+/* path relative to dfd (or AT_FDCWD), opened O_RDONLY|O_CLOEXEC|O_NOCTTY plus what flags ask for. */
+int read_file_at(int dfd, const char *path, size_t cap, unsigned flags, char **out, size_t *len);
+/* The rest of fd, already open (flags: READ_TRUNCATE only; st_size of fd sizes the buffer). */
+int read_fd(int fd, size_t cap, unsigned flags, char **out, size_t *len);
+/* read_file_at(AT_FDCWD, path, cap, READ_TRUNCATE): the text, or NULL with errno. */
 char *read_file(const char *path, size_t cap);
 /* mkdir -p with mode for created components; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode);

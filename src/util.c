@@ -429,3 +429,16 @@ bool passwd_find(char *text, unsigned long uid, const char **name, const char **
 	}
 	return false;
 }
+
+const char *env_getn(char *const *env, const char *name, size_t len)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, len) && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+const char *env_get(char *const *env, const char *name)
+{
+	return env_getn(env, name, strlen(name));
+}

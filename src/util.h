@@ -60,6 +60,12 @@ bool passwd_find(char *text, unsigned long uid, const char **name, const char **
  * characters become '_'). malloc'd; NULL if the result is empty or invalid. */
 char *env_id_from_path(const char *path);
 
+/* The value of a variable in an environ-like vector ("NAME=value" strings,
+ * NULL-terminated; env itself may be NULL), or NULL when it has none. env_getn
+ * takes the name as its first len bytes (a name inside a longer string). */
+const char *env_get(char *const *env, const char *name);
+const char *env_getn(char *const *env, const char *name, size_t len);
+
 /* Growable NULL-terminated string vector. */
 struct strv {
 	char **v;   /* NULL-terminated, owned */

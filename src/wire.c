@@ -1,4 +1,4 @@
-/* wire.c: the bounded big-endian buffer, exact reads and writes, and one-fd passing over a unix socket. */
+/* wire.c: the bounded big-endian buffer and one-fd passing over a unix socket. */
 #include "wire.h"
 
 #include <errno.h>
@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "sys.h"
 
 struct wbuf {
 	uint8_t *data;
@@ -277,54 +279,6 @@ int wbuf_get_cstring(struct wbuf *b, char **s)
 	return 0;
 }
 
-/*
- * send() with MSG_NOSIGNAL so a peer that died gives EPIPE instead of
- * killing us with SIGPIPE; anything that is not a socket falls back to write().
- */
-static ssize_t write_some(int fd, void *p, size_t n)
-{
-	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
-
-	if (r < 0 && errno == ENOTSOCK)
-		r = write(fd, p, n);
-	return r;
-}
-
-static ssize_t read_some(int fd, void *p, size_t n)
-{
-	return read(fd, p, n);
-}
-
-/* Loop until n bytes moved; EOF (a 0 return) is EPIPE, EINTR is retried. */
-static int transfer_all(int fd, uint8_t *c, size_t n, ssize_t (*io)(int, void *, size_t))
-{
-	while (n > 0) {
-		ssize_t r = io(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EPIPE;
-			return -1;
-		}
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-int wire_write_all(int fd, const void *p, size_t n)
-{
-	return transfer_all(fd, (uint8_t *)(uintptr_t)p, n, write_some);
-}
-
-int wire_read_all(int fd, void *p, size_t n)
-{
-	return transfer_all(fd, p, n, read_some);
-}
-
 int wire_send_with_fd(int sock, const void *p, size_t n, int fd)
 {
 	union {
@@ -358,7 +312,7 @@ int wire_send_with_fd(int sock, const void *p, size_t n, int fd)
 	if (r < 0)
 		return -1;
 	/* The fd went with the first byte; a short send only leaves plain bytes. */
-	return wire_write_all(sock, (const uint8_t *)p + r, n - (size_t)r);
+	return sys_write_all(sock, (const uint8_t *)p + r, n - (size_t)r);
 }
 
 static void close_quietly(int fd)

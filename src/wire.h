@@ -1,4 +1,4 @@
-/* wire.h: generic bounded buffer with big-endian typed put/get, exact I/O and fd passing (proto.c frames messages). */
+/* wire.h: generic bounded buffer with big-endian typed put/get and fd passing (proto.c frames messages). */
 #ifndef DROP_WIRE_H
 #define DROP_WIRE_H
 
@@ -43,10 +43,6 @@ int wbuf_get_bytes(struct wbuf *b, void *p, size_t n);
 int wbuf_get_cstring(struct wbuf *b, char **s);
 
 #define WIRE_MAX_STRING (64u * 1024)
-
-/* Loop until exactly n bytes moved (EINTR retried). 0 on success, -1 on error or EOF (errno EPIPE on EOF). */
-int wire_write_all(int fd, const void *p, size_t n);
-int wire_read_all(int fd, void *p, size_t n);
 
 /* Send n bytes with one fd attached (SCM_RIGHTS) in a single sendmsg. */
 int wire_send_with_fd(int sock, const void *p, size_t n, int fd);

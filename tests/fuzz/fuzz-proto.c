@@ -1,4 +1,4 @@
-/* fuzz-proto.c: libFuzzer target for the SETUP and ERROR decoders, with a re-encode round-trip check. */
+/* fuzz-proto.c: libFuzzer target for the SETUP, ERROR and STATUS decoders, with re-encode round-trip checks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +32,22 @@ static void check_error(const struct drop_err *e)
 		abort();
 }
 
+/* An accepted STATUS is exactly the bytes its values encode to. */
+static void check_status(const uint8_t *data, size_t size, int wait_status, uint64_t maxrss_kib)
+{
+	uint8_t again[PROTO_STATUS_SIZE];
+
+	if (size != PROTO_STATUS_SIZE || proto_encode_status(wait_status, maxrss_kib, again) < 0 ||
+	    memcmp(data, again, size) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct drop_setup s;
 	struct drop_err err;
+	uint64_t rss;
+	int ws;
 
 	if (proto_decode_setup(data, size, &s, &err) == 0) {
 		check_setup_round_trip(&s);
@@ -43,5 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (proto_decode_error(data, size, &err) == 0)
 		check_error(&err);
+	if (proto_decode_status(data, size, &ws, &rss, &err) == 0)
+		check_status(data, size, ws, rss);
 	return 0;
 }

@@ -1,25 +1,46 @@
-/* gen-proto-seeds.c: writes valid SETUP messages and ERROR bodies as fuzz seeds into a directory. */
+/*
+ * gen-proto-seeds.c: writes valid SETUP and STATUS messages and ERROR bodies
+ * as fuzz seeds into a directory. make runs it whenever it is rebuilt (proto.c
+ * or proto.h changed), so the corpus follows the protocol version; a seed
+ * whose bytes are already right is not rewritten (a read-only source tree
+ * with current seeds is fine).
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "proto.h"
+#include "sys.h"
 #include "wire.h"
 
 static int write_seed(const char *dir, const char *name, const uint8_t *p, size_t len)
 {
 	char path[4096];
-	FILE *f;
-	int bad;
+	char *old = NULL;
+	size_t old_len = 0;
+	bool same;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f)
+	same = read_file_at(AT_FDCWD, path, len, 0, &old, &old_len) == 0 && old_len == len && memcmp(old, p, len) == 0;
+	free(old);
+	if (same)
+		return 0;
+	printf("gen-proto-seeds: %s\n", path);
+	return write_file_at(AT_FDCWD, path, (const char *)p, len, 0644);
+}
+
+static int write_status_seed(const char *dir, const char *name, int wait_status, uint64_t maxrss_kib)
+{
+	uint8_t msg[PROTO_STATUS_SIZE];
+
+	if (proto_encode_status(wait_status, maxrss_kib, msg) < 0)
 		return -1;
-	bad = fwrite(p, 1, len, f) != len;
-	bad |= fclose(f) != 0;
-	return bad ? -1 : 0;
+	return write_seed(dir, name, msg, sizeof(msg));
 }
 
 static int write_setup_seed(const char *dir, const char *name, const struct drop_setup *s)
@@ -121,6 +142,8 @@ int main(int argc, char **argv)
 	bad |= write_setup_seed(argv[1], "setup-root-no-mounts", &s);
 	bad |= write_error_seed(argv[1], "error-enoent", 127, "bash: command not found");
 	bad |= write_error_seed(argv[1], "error-empty", 125, "");
+	bad |= write_status_seed(argv[1], "status-exit", W_EXITCODE(3, 0), 20480);
+	bad |= write_status_seed(argv[1], "status-stop", W_STOPCODE(SIGTSTP), 0);
 	if (bad)
 		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 	return bad ? 1 : 0;

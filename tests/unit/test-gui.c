@@ -9,8 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "gui.h"
+#include "gui-plan.h"
 #include "tap.h"
+#include "xauth.h"
 
 static void test_x11_display(void)
 {
@@ -90,25 +91,25 @@ static void test_xauth_filter(void)
 	want_len += put_record(want + want_len, 65535, "myhost", "0", "cookieA");
 	want_len += put_record(want + want_len, 65535, "", "0", "cookieD");
 
-	n = gui_xauth_filter(in, len, 0, "myhost", &out, &out_len);
+	n = xauth_filter(in, len, 0, "myhost", &out, &out_len);
 	ok(n == 2, "xauth: two entries kept for display 0 of myhost (got %d)", n);
 	ok(out && out_len == want_len && !memcmp(out, want, want_len),
 	   "xauth: the local and the wild entry of display 0, rewritten as family Wild, in file order");
 	free(out);
 
-	n = gui_xauth_filter(in, len, 7, "myhost", &out, &out_len);
+	n = xauth_filter(in, len, 7, "myhost", &out, &out_len);
 	ok(n == 0 && out_len == 0, "xauth: no entry for display 7");
 	free(out);
 
-	n = gui_xauth_filter(in, len, 1, "elsewhere", &out, &out_len);
+	n = xauth_filter(in, len, 1, "elsewhere", &out, &out_len);
 	ok(n == 0, "xauth: another host's local entries are not kept");
 	free(out);
 
 	errno = 0;
-	n = gui_xauth_filter(in, len - 3, 0, "myhost", &out, &out_len);
+	n = xauth_filter(in, len - 3, 0, "myhost", &out, &out_len);
 	ok(n == -1 && errno == EINVAL && out == NULL, "xauth: a truncated file is rejected");
 
-	n = gui_xauth_filter(in, 0, 0, "myhost", &out, &out_len);
+	n = xauth_filter(in, 0, 0, "myhost", &out, &out_len);
 	ok(n == 0, "xauth: an empty file holds nothing");
 	free(out);
 }

@@ -1,9 +1,13 @@
 /* test-util.c: unit tests for the pure helpers of util.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
+#include "sys.h"
 #include "tap.h"
 #include "util.h"
 
@@ -314,6 +318,66 @@ static void test_passwd(void)
 	ok(!passwd_find(none, 0, &name, &home), "passwd: empty text");
 }
 
+static void test_env_get(void)
+{
+	char *env[] = { "PATHX=no", "PATH=/bin", "EMPTY=", "NOEQ", NULL };
+
+	is_str(env_get(env, "PATH"), "/bin", "env_get: the exact name, not a longer one that starts with it");
+	is_str(env_get(env, "EMPTY"), "", "env_get: an empty value");
+	ok(!env_get(env, "NOEQ") && !env_get(env, "PAT"), "env_get: an entry without '=' and a prefix are not found");
+	ok(!env_get(NULL, "PATH"), "env_get: a NULL vector has nothing");
+	is_str(env_getn(env, "PATH}rest", 4), "/bin", "env_getn: the name is the first len bytes");
+}
+
+/* The small-file reader's contract: size cap, truncation on request, FIFOs, symlinks, NULs. */
+static void test_read_file(void)
+{
+	char dir[] = "/tmp/drop-test-util-XXXXXX";
+	char big[5000];
+	autofree char *text = NULL;
+	size_t len = 0;
+	int dfd;
+
+	if (!mkdtemp(dir) || (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		ok(0, "read_file_at: a scratch directory");
+		return;
+	}
+	memset(big, 'x', sizeof(big));
+	write_file_at(dfd, "big", big, sizeof(big), 0600);
+	write_file_at(dfd, "nul", "a\0b", 3, 0600);
+	mkfifoat(dfd, "fifo", 0600);
+	symlinkat("big", dfd, "link");
+
+	ok(read_file_at(dfd, "big", sizeof(big), 0, &text, &len) == 0 && len == sizeof(big) && text[len] == '\0',
+	   "read_file_at: a file of exactly cap bytes is read whole");
+	free(text);
+	errno = 0;
+	ok(read_file_at(dfd, "big", sizeof(big) - 1, 0, &text, &len) < 0 && errno == EFBIG && !text,
+	   "read_file_at: one byte over cap is EFBIG, not a silent cut");
+	ok(read_file_at(dfd, "big", 100, READ_TRUNCATE, &text, &len) == 0 && len == 100 && strlen(text) == 100,
+	   "read_file_at: READ_TRUNCATE keeps the first cap bytes");
+	free(text);
+	ok(read_file_at(dfd, "nul", 10, 0, &text, &len) == 0 && len == 3 && text[2] == 'b',
+	   "read_file_at: NUL bytes inside are kept, len counts them");
+	free(text);
+	errno = 0;
+	ok(read_file_at(dfd, "fifo", 10, READ_REGULAR, &text, &len) < 0 && errno == EINVAL,
+	   "read_file_at: READ_REGULAR refuses a FIFO without hanging on it");
+	errno = 0;
+	ok(read_file_at(dfd, "link", sizeof(big), READ_NOFOLLOW, &text, &len) < 0 && errno == ELOOP,
+	   "read_file_at: READ_NOFOLLOW refuses a symlink");
+	ok(read_file_at(dfd, "link", sizeof(big), 0, &text, &len) == 0 && len == sizeof(big),
+	   "read_file_at: control: without it the symlink is followed");
+	free(text);
+	text = NULL;
+	ok(read_file_at(AT_FDCWD, "/proc/self/maps", 1 << 20, 0, &text, &len) == 0 && len > 0 && strlen(text) == len,
+	   "read_file_at: a /proc file (no size) is read to its end");
+	for (const char *n = "big\0nul\0fifo\0link\0"; *n; n += strlen(n) + 1)
+		unlinkat(dfd, n, 0);
+	close(dfd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_paths();
@@ -326,5 +390,7 @@ int main(void)
 	test_env_ids();
 	test_strv();
 	test_passwd();
+	test_env_get();
+	test_read_file();
 	return tap_done();
 }

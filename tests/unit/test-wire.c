@@ -1,6 +1,7 @@
 /* test-wire.c: unit tests for the bounded buffer (wire.c) and drop's messages (proto.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 
 #include "cleanup.h"
 #include "proto.h"
+#include "sys.h"
 #include "tap.h"
 #include "wire.h"
 
@@ -658,8 +660,8 @@ static void test_fd_with_split_header(void)
 	pair(sv);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		abort();
-	ok(wire_send_with_fd(sv[1], h, 1, p[0]) == 0 && wire_write_all(sv[1], h + 1, 13) == 0 &&
-		   wire_write_all(sv[1], "xyz", 3) == 0,
+	ok(wire_send_with_fd(sv[1], h, 1, p[0]) == 0 && sys_write_all(sv[1], h + 1, 13) == 0 &&
+		   sys_write_all(sv[1], "xyz", 3) == 0,
 	   "send a header in two pieces, fd on the first");
 	ok(proto_recv(sv[0], 1u << MSG_PTY, &type, &body, &len, &fd, &err) == 0 && fd >= 0 &&
 		   len == 3 && !memcmp(body, "xyz", 3),
@@ -684,7 +686,7 @@ static void send_raw_header(int sock, uint16_t type, uint16_t flags, uint32_t le
 	if (fd >= 0)
 		wire_send_with_fd(sock, h, sizeof(h), fd);
 	else
-		wire_write_all(sock, h, sizeof(h));
+		sys_write_all(sock, h, sizeof(h));
 }
 
 /* Send two fds with one header: wire_send_with_fd cannot, so build the cmsg here. */
@@ -763,7 +765,7 @@ static void test_recv_rejects(void)
 
 	pair(sv);
 	send_raw_header(sv[1], MSG_READY, 0, PROTO_HEADER_SIZE + 10, -1);
-	wire_write_all(sv[1], "12345", 5);
+	sys_write_all(sv[1], "12345", 5);
 	close(sv[1]);
 	recv_fails(sv[0], 1u << MSG_READY, "connection closed", "EOF inside the body");
 	close(sv[0]);
@@ -802,6 +804,82 @@ static void test_error_messages(void)
 	close(sv[1]);
 }
 
+/* pid 1's STATUS over a pipe, as the relay reads it: stops, the end, EOF, and bad bytes. */
+static void test_status(void)
+{
+	uint8_t msg[PROTO_STATUS_SIZE], bad[PROTO_STATUS_SIZE + 1];
+	struct drop_err err = { 0 };
+	uint64_t rss = 1;
+	int p[2], ws = 1;
+
+	ok(pipe(p) == 0, "status: a pipe");
+	ok(proto_send_status(p[1], 0x137f, 0) == 0 && proto_send_status(p[1], 9, UINT64_MAX - 1) == 0,
+	   "status: send a stop and an end");
+	ok(proto_recv_status(p[0], &ws, &rss, &err) == 0 && WIFSTOPPED(ws) && WSTOPSIG(ws) == SIGSTOP && rss == 0,
+	   "status: the stop comes back as a stop");
+	ok(proto_recv_status(p[0], &ws, &rss, &err) == 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL &&
+		   rss == UINT64_MAX - 1,
+	   "status: the end comes back with its peak RSS, all 64 bits");
+	close(p[1]);
+	ok(proto_recv_status(p[0], &ws, &rss, &err) < 0 && ws == 0 && rss == 0, "status: EOF is no status");
+	is_str(err.msg, "connection closed", "status: EOF message");
+	close(p[0]);
+
+	ok(proto_encode_status(256, 42, msg) == 0 && proto_decode_status(msg, sizeof(msg), &ws, &rss, &err) == 0 &&
+		   ws == 256 && rss == 42,
+	   "status: encode and decode agree");
+	ok(proto_decode_status(msg, sizeof(msg) - 1, &ws, &rss, &err) < 0 && ws == 0 && rss == 0,
+	   "status: truncated rejected, outputs zeroed");
+	memcpy(bad, msg, sizeof(msg));
+	bad[sizeof(msg)] = 0;
+	ok(proto_decode_status(bad, sizeof(bad), &ws, &rss, &err) < 0, "status: trailing byte rejected");
+	put_be32(bad + LENGTH_OFFSET, PROTO_STATUS_SIZE + 1);
+	ok(proto_decode_status(bad, sizeof(bad), &ws, &rss, &err) < 0, "status: a longer body rejected");
+	is_str(err.msg, "status message: 27 bytes, expected 26", "status: length message");
+	memcpy(bad, msg, sizeof(msg));
+	bad[7] = MSG_ERROR;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: another type rejected");
+	memcpy(bad, msg, sizeof(msg));
+	bad[5] = PROTO_VERSION + 1;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: another version rejected");
+	memcpy(bad, msg, sizeof(msg));
+	bad[9] = PROTO_FLAG_FD;
+	ok(proto_decode_status(bad, sizeof(msg), &ws, &rss, &err) < 0, "status: an fd flag rejected");
+}
+
+/* The fuzz seeds are messages of this version: every one decodes (make regenerates them). */
+static void test_seeds(void)
+{
+	const char *top = getenv("DROP_SRCDIR");
+	static const char *const names[] = { "setup-minimal", "setup-full", "setup-root-no-mounts", "error-enoent",
+					     "error-empty", "status-exit", "status-stop" };
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		autofree char *text = NULL;
+		struct drop_setup s;
+		struct drop_err err = { 0 };
+		uint64_t rss;
+		size_t len = 0;
+		int ws, r = -1;
+
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/proto/%s", top ? top : ".", names[i]);
+		if (read_file_at(AT_FDCWD, path, PROTO_MAX_MSG, 0, &text, &len) == 0) {
+			const uint8_t *p = (const uint8_t *)text;
+
+			if (!strncmp(names[i], "setup", 5) && (r = proto_decode_setup(p, len, &s, &err)) == 0)
+				setup_free(&s);
+			if (!strncmp(names[i], "error", 5))
+				r = proto_decode_error(p, len, &err);
+			if (!strncmp(names[i], "status", 6))
+				r = proto_decode_status(p, len, &ws, &rss, &err);
+		}
+		ok(r == 0, "fuzz seed %s decodes with protocol version %d", names[i], PROTO_VERSION);
+		if (r < 0)
+			tap_diag("%s: %s", path, err.msg[0] ? err.msg : strerror(errno));
+	}
+}
+
 int main(void)
 {
 	test_put_get_each_type();
@@ -824,5 +902,7 @@ int main(void)
 	test_fd_with_split_header();
 	test_recv_rejects();
 	test_error_messages();
+	test_status();
+	test_seeds();
 	return tap_done();
 }

@@ -1,6 +1,6 @@
-/* gui.h: [gui] seen from the parent: display, sound, GPU and D-Bus access as extra mounts and variables, and xdg-dbus-proxy. */
-#ifndef DROP_GUI_H
-#define DROP_GUI_H
+/* gui-plan.h: [gui] planned in the parent: display, sound, GPU and D-Bus access as extra mounts and variables. */
+#ifndef DROP_GUI_PLAN_H
+#define DROP_GUI_PLAN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +30,7 @@ struct gui_plan {
 	char **notes;               /* NULL-terminated: what was left out and why, for -v */
 	char **proxy_argv;          /* dbus = filtered: xdg-dbus-proxy's argv (with --fd=3); else NULL */
 	char *proxy_log;            /* its stderr, for the error message if it fails */
-	pid_t proxy_pid;            /* 0 until gui_start */
+	pid_t proxy_pid;            /* 0 until dbus_proxy_start */
 	int proxy_sync_fd;          /* our end of its --fd pipe: "x" when ready; it exits when this closes */
 };
 
@@ -43,27 +43,13 @@ struct gui_plan {
  */
 int gui_prepare(const struct drop_settings *s, const char *run_dir, char *const *host_env, struct gui_plan *out,
 		struct drop_err *err);
-/* Start xdg-dbus-proxy if the plan needs it and wait (5 s at most) until its socket accepts connections. */
-int gui_start(struct gui_plan *plan, struct drop_err *err);
-/* Kill and reap the proxy; safe to call twice and on a plan that never started. */
-void gui_stop(struct gui_plan *plan);
-/* gui_stop, then free everything. */
+/* dbus_proxy_stop (parent-dbus-proxy.h), then free everything. */
 void gui_plan_free(struct gui_plan *plan);
 
 /* ---- pure helpers, exposed for the unit tests ---- */
 
 /* The display number of a local X11 display: ":N", ":N.S", "unix:N[.S]". -1 for anything else. */
 int gui_x11_display(const char *display, unsigned *number);
-/*
- * From an Xauthority file's bytes, keep the entries for display number
- * `display` that belong to this machine (family Local with address
- * `hostname`, or family Wild), rewritten as family Wild so that they match
- * whatever the sandbox's host name is. Returns the number kept (*out
- * malloc'd, possibly empty), or -1: errno EINVAL for a malformed file,
- * ENOMEM.
- */
-int gui_xauth_filter(const uint8_t *in, size_t len, unsigned display, const char *hostname, uint8_t **out,
-		     size_t *out_len);
 /* The socket path of the first "unix:path=" entry of a D-Bus address, malloc'd; NULL if none. */
 char *gui_dbus_socket_path(const char *address);
 

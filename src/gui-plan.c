@@ -1,11 +1,9 @@
-/* gui.c: [gui] seen from the parent: display, sound, GPU and D-Bus access as extra mounts and variables, and xdg-dbus-proxy. */
-#include "gui.h"
+/* gui-plan.c: [gui] planned in the parent: display, sound, GPU and D-Bus access as extra mounts and variables. */
+#include "gui-plan.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,18 +11,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "parent-dbus-proxy.h"
 #include "sys.h"
 #include "util.h"
+#include "xauth.h"
 
 #define XAUTH_MAX (1024 * 1024)
-#define FAMILY_LOCAL 256
-#define FAMILY_WILD 65535
-#define PROXY_SYNC_FD 3
-#define PROXY_READY_MS 5000
 
 struct gui_ctx {
 	const struct drop_settings *s;
@@ -34,16 +29,6 @@ struct gui_ctx {
 	char runtime[64];     /* the sandbox's /run/user/UID */
 	char *host_runtime;   /* the host's $XDG_RUNTIME_DIR, else /run/user/UID */
 };
-
-static const char *host_getenv(char *const *env, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], name, len) && env[i][len] == '=')
-			return env[i] + len + 1;
-	return NULL;
-}
 
 static bool is_socket(const char *path)
 {
@@ -121,7 +106,7 @@ static int share_socket(struct gui_ctx *g, const char *src, const char *name)
 
 static int plan_wayland(struct gui_ctx *g)
 {
-	const char *display = host_getenv(g->host_env, "WAYLAND_DISPLAY");
+	const char *display = env_get(g->host_env, "WAYLAND_DISPLAY");
 	const char *name = display && *display ? display : "wayland-0";
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	autofree char *src = name[0] == '/' ? strdup(name) : path_join(g->host_runtime, name);
@@ -135,33 +120,10 @@ static int plan_wayland(struct gui_ctx *g)
 	return 0;
 }
 
-static ssize_t read_small_file(const char *path, uint8_t **out)
-{
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	autofree uint8_t *buf = NULL;
-	size_t len = 0;
-
-	*out = NULL;
-	if (fd < 0 || !(buf = malloc(XAUTH_MAX)))
-		return -1;
-	while (len < XAUTH_MAX) {
-		ssize_t n = read(fd, buf + len, XAUTH_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = steal_ptr(&buf);
-	return (ssize_t)len;
-}
-
 static char *host_xauthority(const struct gui_ctx *g)
 {
-	const char *xa = host_getenv(g->host_env, "XAUTHORITY");
-	const char *home = host_getenv(g->host_env, "HOME");
+	const char *xa = env_get(g->host_env, "XAUTHORITY");
+	const char *home = env_get(g->host_env, "HOME");
 
 	if (xa && *xa)
 		return strdup(xa);
@@ -174,22 +136,22 @@ static int share_xauth(struct gui_ctx *g, unsigned display)
 	autofree char *src = host_xauthority(g);
 	autofree char *copy = path_join(g->run_dir, "Xauthority");
 	autofree char *dst = path_join(g->runtime, "Xauthority");
-	autofree uint8_t *in = NULL;
+	autofree char *in = NULL;
 	autofree uint8_t *kept = NULL;
 	char host[256] = "";
 	size_t kept_len = 0;
-	ssize_t len;
+	size_t len = 0;
 	int n;
 
 	if (!src || !copy || !dst)
 		return -1;
 	gethostname(host, sizeof(host) - 1);
-	if ((len = read_small_file(src, &in)) < 0) {
+	if (read_file_at(AT_FDCWD, src, XAUTH_MAX, READ_TRUNCATE, &in, &len) < 0) {
 		int saved = errno;
 		return add_env(g->out, "XAUTHORITY", NULL) < 0 ||
 		       add_note(g->out, "x11 = yes: cannot read %s (%s), no X11 cookie shared", src, strerror(saved)) < 0 ? -1 : 0;
 	}
-	n = gui_xauth_filter(in, (size_t)len, display, host, &kept, &kept_len);
+	n = xauth_filter((const uint8_t *)in, len, display, host, &kept, &kept_len);
 	if (n < 0 && errno == ENOMEM)
 		return -1;
 	if (n <= 0)
@@ -203,7 +165,7 @@ static int share_xauth(struct gui_ctx *g, unsigned display)
 
 static int plan_x11(struct gui_ctx *g)
 {
-	const char *display = host_getenv(g->host_env, "DISPLAY");
+	const char *display = env_get(g->host_env, "DISPLAY");
 	char socket[64];
 	unsigned n;
 
@@ -222,7 +184,7 @@ static int plan_x11(struct gui_ctx *g)
 /* PULSE_SERVER=unix:PATH on the host names another socket than the default. */
 static char *host_pulse_socket(const struct gui_ctx *g)
 {
-	const char *server = host_getenv(g->host_env, "PULSE_SERVER");
+	const char *server = env_get(g->host_env, "PULSE_SERVER");
 
 	if (server && !strncmp(server, "unix:/", 6))
 		return strdup(server + 5);
@@ -298,7 +260,7 @@ char *gui_dbus_socket_path(const char *address)
 /* The host's session bus address: $DBUS_SESSION_BUS_ADDRESS, else the usual $XDG_RUNTIME_DIR/bus. */
 static char *host_bus_address(const struct gui_ctx *g)
 {
-	const char *addr = host_getenv(g->host_env, "DBUS_SESSION_BUS_ADDRESS");
+	const char *addr = env_get(g->host_env, "DBUS_SESSION_BUS_ADDRESS");
 	autofree char *fallback = path_join(g->host_runtime, "bus");
 	char *out = NULL;
 
@@ -343,7 +305,7 @@ static int push_rules(struct strv *argv, const char *opt, char *const *names)
 
 static int plan_proxy(struct gui_ctx *g, const char *addr, struct drop_err *err)
 {
-	autofree char *proxy = sys_find_in_path(host_getenv(g->host_env, "PATH"), "xdg-dbus-proxy");
+	autofree char *proxy = sys_find_in_path(env_get(g->host_env, "PATH"), "xdg-dbus-proxy");
 	autofree char *sock = path_join(g->run_dir, "dbus-proxy");
 	struct strv argv = { 0 };
 	char fd_arg[32];
@@ -407,7 +369,7 @@ static int plan_features(struct gui_ctx *g, struct drop_err *err)
 int gui_prepare(const struct drop_settings *s, const char *run_dir, char *const *host_env, struct gui_plan *out,
 		struct drop_err *err)
 {
-	const char *xdg = host_getenv(host_env, "XDG_RUNTIME_DIR");
+	const char *xdg = env_get(host_env, "XDG_RUNTIME_DIR");
 	struct gui_ctx g = { .s = s, .run_dir = run_dir, .host_env = host_env, .out = out };
 	int rc;
 
@@ -424,93 +386,9 @@ int gui_prepare(const struct drop_settings *s, const char *run_dir, char *const 
 	return rc;
 }
 
-/* ---- xdg-dbus-proxy ---- */
-
-__attribute__((noreturn)) static void exec_proxy(char **argv, int sync_fd, const char *log, pid_t parent)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	/* Tied to drop: it goes when drop goes, even a SIGKILLed drop. */
-	sys_tie_to_parent(parent);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(logfd >= 0 ? logfd : null, 2) < 0)
-		_exit(1);
-	if (sync_fd == PROXY_SYNC_FD ? fcntl(sync_fd, F_SETFD, 0) < 0 : dup2(sync_fd, PROXY_SYNC_FD) < 0)
-		_exit(1);
-	sys_close_from(PROXY_SYNC_FD + 1);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-/* The proxy's own last words are in its log. */
-static int proxy_failed(struct gui_plan *p, const char *why, struct drop_err *err)
-{
-	autofree char *log = read_file(p->proxy_log, 65536);
-	char *last = NULL;
-
-	for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n"))
-		last = line;
-	err_set(err, DROP_ESETUP, "xdg-dbus-proxy %s%s%s (log: %s)", why, last ? ": " : "", last ? last : "",
-		p->proxy_log);
-	gui_stop(p);
-	return -1;
-}
-
-static int wait_proxy_ready(struct gui_plan *p, struct drop_err *err)
-{
-	struct pollfd pfd = { .fd = p->proxy_sync_fd, .events = POLLIN };
-	char byte = 0;
-	int n;
-
-	do
-		n = poll(&pfd, 1, PROXY_READY_MS);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return proxy_failed(p, "did not start within 5 s", err);
-	if (n < 0 || read(p->proxy_sync_fd, &byte, 1) != 1 || byte != 'x')
-		return proxy_failed(p, "failed to start", err);
-	return 0;
-}
-
-int gui_start(struct gui_plan *p, struct drop_err *err)
-{
-	int sync[2];
-	pid_t self = getpid();
-
-	if (!p->proxy_argv)
-		return 0;
-	if (pipe2(sync, O_CLOEXEC) < 0)
-		return err_sys(err, DROP_ESETUP, "pipe");
-	p->proxy_pid = fork();
-	if (p->proxy_pid < 0) {
-		close(sync[0]);
-		close(sync[1]);
-		p->proxy_pid = 0;
-		return err_sys(err, DROP_ESETUP, "cannot start xdg-dbus-proxy");
-	}
-	if (p->proxy_pid == 0)
-		exec_proxy(p->proxy_argv, sync[1], p->proxy_log, self);
-	close(sync[1]);
-	p->proxy_sync_fd = sync[0];
-	return wait_proxy_ready(p, err);
-}
-
-/* A zeroed plan (proxy_argv NULL) owns no fd: its proxy_sync_fd of 0 is not ours to close. */
-void gui_stop(struct gui_plan *p)
-{
-	if (p->proxy_argv && p->proxy_sync_fd >= 0)
-		close(p->proxy_sync_fd);
-	p->proxy_sync_fd = -1;
-	if (p->proxy_pid > 0) {
-		kill(p->proxy_pid, SIGKILL);
-		waitpid(p->proxy_pid, NULL, 0);
-	}
-	p->proxy_pid = 0;
-}
-
 void gui_plan_free(struct gui_plan *p)
 {
-	gui_stop(p);
+	dbus_proxy_stop(p);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].src);
 		free(p->mounts[i].dst);
@@ -558,86 +436,4 @@ int gui_x11_display(const char *display, unsigned *number)
 		return -1;
 	*number = (unsigned)n;
 	return 0;
-}
-
-struct xauth_field {
-	const uint8_t *data;
-	uint16_t len;
-};
-
-static int xauth_read_u16(const uint8_t *in, size_t len, size_t *off, uint16_t *v)
-{
-	if (len - *off < 2)
-		return -1;
-	*v = (uint16_t)(in[*off] << 8 | in[*off + 1]);
-	*off += 2;
-	return 0;
-}
-
-static int xauth_read_field(const uint8_t *in, size_t len, size_t *off, struct xauth_field *f)
-{
-	if (xauth_read_u16(in, len, off, &f->len) < 0 || len - *off < f->len)
-		return -1;
-	f->data = in + *off;
-	*off += f->len;
-	return 0;
-}
-
-static bool field_is(const struct xauth_field *f, const char *s)
-{
-	return f->len == strlen(s) && !memcmp(f->data, s, f->len);
-}
-
-static void xauth_put_u16(FILE *f, uint16_t v)
-{
-	fputc(v >> 8, f);
-	fputc(v & 0xff, f);
-}
-
-/* Record layout: family u16, then address, number, name, data, each a u16 big-endian length and bytes. */
-int gui_xauth_filter(const uint8_t *in, size_t len, unsigned display, const char *hostname, uint8_t **out,
-		     size_t *out_len)
-{
-	char number[16];
-	size_t off = 0;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	int kept = 0;
-
-	*out = NULL;
-	*out_len = 0;
-	if (!f)
-		return -1;
-	snprintf(number, sizeof(number), "%u", display);
-	while (off < len) {
-		struct xauth_field fld[4];
-		uint16_t family;
-
-		if (xauth_read_u16(in, len, &off, &family) < 0 || xauth_read_field(in, len, &off, &fld[0]) < 0 ||
-		    xauth_read_field(in, len, &off, &fld[1]) < 0 || xauth_read_field(in, len, &off, &fld[2]) < 0 ||
-		    xauth_read_field(in, len, &off, &fld[3]) < 0) {
-			fclose(f);
-			free(buf);
-			errno = EINVAL;
-			return -1;
-		}
-		if (!field_is(&fld[1], number) ||
-		    !(family == FAMILY_WILD || (family == FAMILY_LOCAL && field_is(&fld[0], hostname))))
-			continue;
-		xauth_put_u16(f, FAMILY_WILD);
-		for (int i = 0; i < 4; i++) {
-			xauth_put_u16(f, fld[i].len);
-			fwrite(fld[i].data, 1, fld[i].len, f);
-		}
-		kept++;
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		errno = ENOMEM;
-		return -1;
-	}
-	*out = (uint8_t *)buf;
-	*out_len = size;
-	return kept;
 }
