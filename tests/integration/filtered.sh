@@ -199,22 +199,30 @@ fsh 'python3 slow.py'
 assert_match "$OUT" "^ok 198.51.100.2:80 /meanwhile closed (9|10|11)$" "a slow client is cut off after 10 s, and others are served meanwhile"
 
 # The proxy itself: its own process, filter, no privileges; dies with drop.
-fdrop -- sleep 30 &
+fdrop -- sleep 30 2>/dev/null &
 DROPBG=$!
 _t_bg_pids="${_t_bg_pids:-} $DROPBG"
 PROXY=
-wait_for 10 sh -c "pgrep -x drop-proxy >/dev/null" && PROXY=$(pgrep -n -x drop-proxy)
+# Only this test's proxies (in its host namespace): other runs of the test user may have theirs.
+our_proxies() {
+	local p
+	for p in $(pgrep -x drop-proxy); do
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$(readlink "/proc/$HOLDER/ns/net")" ] && echo "$p"
+	done
+}
+any_proxy() { [ -n "$(our_proxies)" ]; }
+wait_for 10 any_proxy && PROXY=$(our_proxies | tail -n 1)
 st=$(cat "/proc/$PROXY/status" 2>/dev/null)
 assert_match "$st" "NoNewPrivs:[[:space:]]+1" "the proxy has no_new_privs"
 assert_match "$st" "Seccomp:[[:space:]]+2" "the proxy runs under a seccomp filter"
 assert_match "$st" "CapEff:[[:space:]]+0+$" "the proxy has no effective capabilities (though drop runs as root in its namespace)"
 assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
 assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
-DROPPID=$(pgrep -P "$DROPBG" -x drop || pgrep -n -f "$DROP run -e f -- sleep 30")
+DROPPID=$(ps -o ppid= -p "$PROXY" | tr -d " ") # the proxy is drop's child
 kill -KILL "$DROPPID" 2>/dev/null
 check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_gone "$PROXY"
 wait "$DROPBG" 2>/dev/null
 fdrop -- true
-check_not "a normal exit leaves no proxy behind" pgrep -x drop-proxy
+check_not "a normal exit leaves no proxy behind" any_proxy
 
 done_testing
