@@ -49,6 +49,19 @@ assert_contains "$OUT" "Read-only file system" "the entered command gets the ins
 run_drop enter "$INST" -- sh -c 'echo "$HOME:$USER"'
 assert_eq "$HOME:$(id -un)" "$OUT" "HOME and USER as outside"
 
+run_drop enter "$INST" -- sh -c 'echo "${HTTPS_PROXY:-none}"'
+assert_eq none "$OUT" "no proxy variables in an instance without the filtered network (control)"
+bg_start "$DROP" run -e x -n filtered -- sleep 60
+FILTERED_PID=$BG_PID
+filtered_up() { [ "$("$DROP" ps 2>/dev/null | grep -c '^x-[0-9]')" = 2 ]; }
+wait_for 10 filtered_up
+FINST=$("$DROP" ps | awk '$2 == "x" && $1 != "'"$INST"'" { print $1; exit }')
+run_drop enter "$FINST" -- sh -c 'echo "$HTTPS_PROXY $ALL_PROXY $NO_PROXY"'
+assert_eq "http://127.0.0.1:3128 socks5h://127.0.0.1:3128 localhost,127.0.0.1,::1" "$OUT" \
+	"enter into an instance run with -n filtered: the proxy variables, as in the run (its config says isolated)" || diag_last
+kill "$FILTERED_PID"
+wait "$FILTERED_PID" 2>/dev/null
+
 run_drop enter "$INST" -- no-such-command
 assert_status 127 "a missing command in enter: 127"
 assert_error "no-such-command: command not found" "enter: command not found"

@@ -1,56 +1,19 @@
 #!/bin/bash
 # filtered.sh: the filtered network (SPEC 8, 6 "network", 7 reaping) against a
-# small fake Internet the test owns: a user + network + mount namespace (the
-# "host" drop runs in), a second network namespace joined to it by a veth
-# pair with TEST-NET addresses (198.51.100.0/24) and HTTP servers, and a hosts
-# file bound over /etc/hosts there. No traffic leaves these namespaces.
+# small fake Internet the test owns (tests/lib/fakenet.sh): a user + network +
+# mount namespace (the "host" drop runs in), a second network namespace joined
+# to it by a veth pair with TEST-NET addresses (198.51.100.0/24) and HTTP
+# servers, and a hosts file bound over /etc/hosts there. No traffic leaves
+# these namespaces.
 # shellcheck disable=SC2016 # quoted $ are for the sandbox's shell
 . "${DROP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
-for tool in unshare nsenter ip python3 curl; do
-	command -v "$tool" >/dev/null || {
-		not_ok "$tool is installed (filtered.sh builds its fake Internet with it)"
-		done_testing
-	}
-done
+. "$DROP_SRCDIR/tests/lib/fakenet.sh"
 make_env f || done_testing
 
 # ---- the fake Internet ----
 
-# The "host": drop's network and mount namespaces (root in its own user namespace).
-unshare -Urnm --propagation private sleep infinity </dev/null &
-HOLDER=$!
-_t_bg_pids="${_t_bg_pids:-} $HOLDER"
-wait_for 5 test -e "/proc/$HOLDER/ns/net" && sleep 0.2
-in_host() { nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$@"; }
-wait_for 5 sh -c "[ \"\$(readlink /proc/$HOLDER/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
-
-# The "Internet": a second network namespace in the same user namespace.
-# (nsenter and unshare exec, so $! is the process that ends up holding it.)
-nsenter --preserve-credentials -t "$HOLDER" -U -n -m -- unshare -n sleep infinity </dev/null &
-NETHOLDER=$!
-_t_bg_pids="${_t_bg_pids:-} $NETHOLDER"
-wait_for 5 sh -c "[ \"\$(readlink /proc/$NETHOLDER/ns/net)\" != \"\$(readlink /proc/$HOLDER/ns/net)\" ]" || NETHOLDER=
-in_net() { nsenter --preserve-credentials -t "$NETHOLDER" -U -n --wd="$PWD" -- "$@"; }
-
-setup_net() {
-	in_host ip link set lo up &&
-		in_host ip link add veth0 type veth peer name veth1 &&
-		in_host ip link set veth1 netns "$NETHOLDER" &&
-		in_host ip addr add 198.51.100.1/24 dev veth0 &&
-		in_host ip link set veth0 up &&
-		in_net ip link set lo up &&
-		in_net ip addr add 198.51.100.2/24 dev veth1 &&
-		in_net ip addr add 198.51.100.3/24 dev veth1 &&
-		in_net ip addr add 198.51.100.4/24 dev veth1 &&
-		in_net ip link set veth1 up
-}
-if [ -z "$NETHOLDER" ] || ! setup_net; then
-	not_ok "build the fake Internet (veth pair between two namespaces; ip in a user namespace)"
-	done_testing
-fi
-
-cat >"$WORK/hosts" <<'EOF'
+fakenet_start <<'EOF' || done_testing
 127.0.0.1 localhost
 198.51.100.2 allowed.test sub.wild.test wild.test port.test
 198.51.100.3 denied.test
@@ -58,46 +21,11 @@ cat >"$WORK/hosts" <<'EOF'
 10.0.0.1 private.test
 ::ffff:127.0.0.1 mapped.test
 EOF
-echo "nameserver 198.51.100.9" >"$WORK/resolv.conf"
-# A copy of /etc bound over it whole: drop's /etc overlay refuses a lower
-# layer with a file bound over a part of it (EINVAL), as in a container.
-cp -a /etc "$WORK/etc" 2>/dev/null
-rm -f "$WORK/etc/hosts" "$WORK/etc/resolv.conf"
-cp "$WORK/hosts" "$WORK/resolv.conf" "$WORK/etc/"
-in_host mount --bind "$WORK/etc" /etc
 
 # HTTP servers: each answers "ok ADDRESS:PORT PATH"; a host loopback service holds a secret.
-cat >"$WORK/serve.py" <<'EOF'
-import http.server, socketserver, sys, threading
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = ("%s %s:%d %s\n" % (sys.argv[1], self.server.server_address[0], self.server.server_address[1], self.path)).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 512
-servers = []
-for spec in sys.argv[2:]:
-    host, port = spec.rsplit(":", 1)
-    servers.append(S((host, int(port)), H))
-for s in servers[1:]:
-    threading.Thread(target=s.serve_forever, daemon=True).start()
-print("listening", flush=True)
-servers[0].serve_forever()
-EOF
-nsenter --preserve-credentials -t "$NETHOLDER" -U -n -- python3 "$WORK/serve.py" ok 198.51.100.2:80 198.51.100.2:443 198.51.100.2:8080 198.51.100.3:80 198.51.100.4:80 \
-	>"$WORK/serve.out" 2>&1 </dev/null &
-_t_bg_pids="${_t_bg_pids:-} $!"
+fakenet_serve ok 198.51.100.2:80 198.51.100.2:443 198.51.100.2:8080 198.51.100.3:80 198.51.100.4:80
 nsenter --preserve-credentials -t "$HOLDER" -U -n -m -- python3 "$WORK/serve.py" LOOPBACK-SECRET 127.0.0.1:80 127.0.0.1:8080 >/dev/null 2>&1 </dev/null &
 _t_bg_pids="${_t_bg_pids:-} $!"
-wait_for 10 grep -q listening "$WORK/serve.out"
 check "the fake Internet answers from the host namespace (control)" \
 	sh -c "nsenter --preserve-credentials -t $HOLDER -U -n -m -- curl -sS --max-time 5 http://allowed.test/ | grep -q '^ok 198.51.100.2:80 /'"
 
@@ -271,22 +199,30 @@ fsh 'python3 slow.py'
 assert_match "$OUT" "^ok 198.51.100.2:80 /meanwhile closed (9|10|11)$" "a slow client is cut off after 10 s, and others are served meanwhile"
 
 # The proxy itself: its own process, filter, no privileges; dies with drop.
-fdrop -- sleep 30 &
+fdrop -- sleep 30 2>/dev/null &
 DROPBG=$!
 _t_bg_pids="${_t_bg_pids:-} $DROPBG"
 PROXY=
-wait_for 10 sh -c "pgrep -x drop-proxy >/dev/null" && PROXY=$(pgrep -n -x drop-proxy)
+# Only this test's proxies (in its host namespace): other runs of the test user may have theirs.
+our_proxies() {
+	local p
+	for p in $(pgrep -x drop-proxy); do
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$(readlink "/proc/$HOLDER/ns/net")" ] && echo "$p"
+	done
+}
+any_proxy() { [ -n "$(our_proxies)" ]; }
+wait_for 10 any_proxy && PROXY=$(our_proxies | tail -n 1)
 st=$(cat "/proc/$PROXY/status" 2>/dev/null)
 assert_match "$st" "NoNewPrivs:[[:space:]]+1" "the proxy has no_new_privs"
 assert_match "$st" "Seccomp:[[:space:]]+2" "the proxy runs under a seccomp filter"
 assert_match "$st" "CapEff:[[:space:]]+0+$" "the proxy has no effective capabilities (though drop runs as root in its namespace)"
 assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
 assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
-DROPPID=$(pgrep -P "$DROPBG" -x drop || pgrep -n -f "$DROP run -e f -- sleep 30")
+DROPPID=$(ps -o ppid= -p "$PROXY" | tr -d " ") # the proxy is drop's child
 kill -KILL "$DROPPID" 2>/dev/null
 check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_dead "$PROXY"
 wait "$DROPBG" 2>/dev/null
 fdrop -- true
-check_not "a normal exit leaves no proxy behind" pgrep -x drop-proxy
+check_not "a normal exit leaves no proxy behind" any_proxy
 
 done_testing

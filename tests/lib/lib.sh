@@ -56,6 +56,7 @@ _t_run_as_test_user() {
 	mkdir -p "$copy/bin" "$copy/tests/lib" "$copy/tests/integration" "$copy/tests/helpers"
 	cp "$DROP" "$copy/bin/drop" 2>/dev/null
 	cp "${BASH_SOURCE[0]}" "$copy/tests/lib/lib.sh"
+	cp "$(dirname "${BASH_SOURCE[0]}")"/fakenet.sh "$copy/tests/lib/" 2>/dev/null
 	cp "$_t_script" "$copy/tests/integration/$_t_name.sh"
 	for d in share etc; do
 		[ -d "$DROP_SRCDIR/$d" ] && cp -r "$DROP_SRCDIR/$d" "$copy/"
