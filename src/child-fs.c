@@ -689,14 +689,17 @@ static int ensure_entry(struct fs_ctx *ctx, const char *dir, const char *name, c
 /*
  * The [fs] git rule on a git directory at sandbox path git (SPEC 5): ro makes
  * it read-only; safe leaves it writable (commits, branches, fetches) but pins
- * it and makes hooks/, config, info/ and commondir read-only, recursively for
- * the submodules under modules/. A main git directory without a commondir gets
- * one saying "." (git then uses the directory itself, as without it), so the
- * sandbox cannot create one that points the host's git at a directory it wrote.
+ * it and makes hooks/, config, info/, commondir, config.worktree and
+ * worktrees/ (the other linked worktrees' commondir and config) read-only,
+ * recursively for the submodules under modules/. What is missing is made
+ * first: a main git directory without a commondir gets one saying "." (git
+ * then uses the directory itself, as without it), an empty config.worktree,
+ * empty hooks/, info/ and worktrees/, so the sandbox cannot create one that
+ * points the host's git at a directory or a command it wrote.
  */
 static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err)
 {
-	static const char *const ro_entries[] = { "hooks", "config", "info", "commondir", "config.worktree" };
+	static const char *const ro_entries[] = { "hooks", "config", "info", "commondir", "config.worktree", "worktrees" };
 	autofree char *modules = path_join(git, "modules");
 	autoclose int mfd = -1;
 	autoclose int dfd = -1;
@@ -720,8 +723,12 @@ static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, stru
 	if (pin_dir(ctx, git, err) < 0)
 		return -1;
 	has_common = faccessat(dfd, "commondir", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	/* What git would read if it existed is made to exist, so that it can be made read-only. */
+	if (ensure_entry(ctx, git, "config.worktree", "", err) < 0)
+		return -1;
 	if (!has_common && (ensure_entry(ctx, git, "hooks", NULL, err) < 0 || ensure_entry(ctx, git, "info", NULL, err) < 0 ||
-			    ensure_entry(ctx, git, "commondir", ".\n", err) < 0))
+			    ensure_entry(ctx, git, "commondir", ".\n", err) < 0 ||
+			    ensure_entry(ctx, git, "worktrees", NULL, err) < 0))
 		return -1;
 	for (size_t i = 0; i < sizeof(ro_entries) / sizeof(ro_entries[0]); i++) {
 		autofree char *p = path_join(git, ro_entries[i]);

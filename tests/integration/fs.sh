@@ -257,6 +257,12 @@ run_drop run -e fs -p gitsafe -m '~/wt::rw' -- sh -c '
 assert_contains "$OUT" COMMITTED "a linked worktree commits inside (its git directories are mounted)" || diag_last
 assert_no_match "$OUT" '^W[0-9]+$' "... the main repository's hooks and config stay read-only"
 assert_eq "in-wt" "$(gitc -C "$HOME/repo" log -1 --format=%s wtb 2>&1)" "... the host sees the worktree's commit"
+run_drop run -e fs -p gitsafe -m '~/repo::rw' -- sh -c '
+	echo /tmp/evil >~/repo/.git/worktrees/wt/commondir && echo W1
+	echo "[core]" >>~/repo/.git/config.worktree && echo W2
+	echo "[core]" >>~/repo/.git/worktrees/wt/config.worktree && echo W3'
+assert_eq "" "$OUT" "git = safe: the other worktrees' commondir and every config.worktree stay read-only (made when missing)"
+assert_eq "" "$(cat "$HOME/repo/.git/config.worktree")" "... the placeholder config.worktree is empty"
 mkdir -p "$HOME/other" && gitc -C "$HOME/other" init -q
 echo "gitdir: $HOME/other/.git" >"$HOME/wt/.git"
 run_drop run -e fs -p gitsafe -m '~/wt::rw' -- sh -c "echo x >'$HOME/other/.git/config' && echo W"
