@@ -45,6 +45,8 @@ int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int li
 	if (pp->pid == 0) {
 		struct proxy_input in = { .allow = allow, .listen_fd = listen_fd, .event_fd = pair[1],
 					  .hosts_path = "/etc/hosts" };
+		/* The proxy parses the sandbox's bytes: it keeps none of the host's variables (tokens). */
+		clearenv();
 		close(pair[0]);
 		proxy_main(&in, parent);
 	}
@@ -94,6 +96,13 @@ static void tally_denied(struct parent_proxy *pp, const uint8_t *msg, size_t n)
 		}
 	}
 	format_dest(where, sizeof(where), host, port);
+	/* A sandbox that asks for endless names must not grow the parent without bound. */
+	if (t->n_denied >= PROXY_TALLY_MAX) {
+		if (!t->denied_other++)
+			log_at(pp->verbosity, V_VERBOSE, "blocked %s (not in [net] allow); more than %d destinations "
+			       "refused, the rest are counted only", where, PROXY_TALLY_MAX);
+		return;
+	}
 	log_at(pp->verbosity, V_VERBOSE, "blocked %s (not in [net] allow)", where);
 	v = realloc(t->denied, (t->n_denied + 1) * sizeof(*v));
 	if (!v)
@@ -117,6 +126,8 @@ bool pproxy_events(void *arg)
 			pp->tally->allowed++;
 		else if (msg[0] == PROXY_EV_DENIED)
 			tally_denied(pp, msg, (size_t)n);
+		else if (msg[0] == PROXY_EV_LOST && n == 5)
+			pp->tally->lost += (uint64_t)msg[1] << 24 | (uint64_t)msg[2] << 16 | (uint64_t)msg[3] << 8 | msg[4];
 	}
 	return n < 0 && (errno == EAGAIN || errno == EINTR);
 }
@@ -145,8 +156,10 @@ void pproxy_summary(const struct proxy_tally *t, int verbosity)
 	size_t len = 0;
 	size_t shown = 0;
 
-	if (!t->n_denied || verbosity != V_NORMAL)
+	if ((!t->n_denied && !t->lost) || verbosity == V_QUIET)
 		return;
+	if (verbosity == V_VERBOSE && !t->lost && !t->denied_other)
+		return; /* -v printed each one as it happened */
 	for (size_t i = 0; i < t->n_denied && len < sizeof(line) - 300; i++, shown++) {
 		char where[HOST_NAME_MAX_LEN + 16];
 		int w;
@@ -157,7 +170,11 @@ void pproxy_summary(const struct proxy_tally *t, int verbosity)
 		if (w > 0)
 			len += (size_t)w;
 	}
-	if (shown < t->n_denied)
-		snprintf(line + len, sizeof(line) - len, " and %zu more", t->n_denied - shown);
+	if (shown < t->n_denied || t->denied_other)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " and %zu more%s", t->n_denied - shown,
+					t->denied_other ? " (and further destinations, not listed)" : "");
+	if (t->lost && len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, "; %llu events lost while drop was busy",
+			 (unsigned long long)t->lost);
 	log_msg("filtered network blocked %s (not in [net] allow; -v shows them as they happen)", line);
 }

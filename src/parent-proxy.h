@@ -13,9 +13,12 @@
 /* What the proxy reported: connections made, and each refused destination with its count (hosts owned). */
 struct proxy_tally {
 	uint64_t allowed;
-	struct report_denial *denied;
+	struct report_denial *denied;  /* at most PROXY_TALLY_MAX destinations */
 	size_t n_denied;
+	uint64_t denied_other;         /* refusals of destinations past that cap */
+	uint64_t lost;                 /* events the proxy could not report (queue full) */
 };
+#define PROXY_TALLY_MAX 1000
 void proxy_tally_free(struct proxy_tally *t);
 
 struct parent_proxy {

@@ -148,6 +148,7 @@ size_t http_origin_head(const uint8_t *buf, const struct http_req *r, uint8_t *o
 {
 	struct out_buf o = { .p = out, .cap = cap };
 	const uint8_t *p = buf + r->line_len, *end = buf + r->head_len - 2;
+	char host[HOST_NAME_MAX_LEN + 16];
 
 	put(&o, buf, r->method_len);
 	put(&o, " ", 1);
@@ -155,12 +156,17 @@ size_t http_origin_head(const uint8_t *buf, const struct http_req *r, uint8_t *o
 	put(&o, " ", 1);
 	put(&o, buf + r->version_off, r->version_len);
 	put(&o, "\r\n", 2);
+	/* The host the request line named and drop checked, not one the client wrote beside it. */
+	dest_format(&r->dest, host, sizeof(host));
+	put(&o, "Host: ", 6);
+	put(&o, host, strlen(host));
+	put(&o, "\r\n", 2);
 	while (p < end) {
 		const uint8_t *eol = find_crlf(p, end + 2);
 		size_t len = (size_t)(eol - p);
 
 		if (!is_header(p, len, "connection") && !is_header(p, len, "proxy-connection") &&
-		    !is_header(p, len, "keep-alive"))
+		    !is_header(p, len, "keep-alive") && !is_header(p, len, "host"))
 			put(&o, p, len + 2);
 		p = eol + 2;
 	}

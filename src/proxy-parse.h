@@ -35,7 +35,9 @@ enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r
 
 /*
  * The head to send upstream for an absolute-form request r parsed from buf:
- * the request line in origin form, the headers without Connection,
+ * the request line in origin form, "Host:" with the host and port the
+ * request line named (the client's own Host header is dropped: the upstream
+ * sees the host drop checked), the headers without Connection,
  * Proxy-Connection and Keep-Alive, then "Connection: close", so that a
  * client connection carries one request, to the host it named (clients
  * reuse a proxy connection for other hosts). Returns the length written to

@@ -50,7 +50,7 @@ struct conn {
 };
 
 struct pending_event {
-	uint8_t len;
+	uint16_t len;   /* up to 3 + 253: more than a uint8_t holds */
 	uint8_t b[4 + HOST_NAME_MAX_LEN + 1];
 };
 
@@ -62,6 +62,7 @@ struct proxy {
 	uint32_t gen;
 	struct pending_event pending[MAX_PENDING_EVENTS];
 	size_t n_pending;
+	uint32_t lost;             /* events that found the queue full, not yet reported */
 	bool parent_gone;
 };
 
@@ -84,6 +85,18 @@ static void event_flush(struct proxy *p)
 		sent++;
 	memmove(p->pending, p->pending + sent, (p->n_pending - sent) * sizeof(p->pending[0]));
 	p->n_pending -= sent;
+	/* Once there is room again, the parent hears how many events were lost: never silently. */
+	if (p->lost && p->n_pending < MAX_PENDING_EVENTS) {
+		struct pending_event *e = &p->pending[p->n_pending++];
+
+		e->b[0] = PROXY_EV_LOST;
+		e->b[1] = (uint8_t)(p->lost >> 24);
+		e->b[2] = (uint8_t)(p->lost >> 16);
+		e->b[3] = (uint8_t)(p->lost >> 8);
+		e->b[4] = (uint8_t)p->lost;
+		e->len = 5;
+		p->lost = 0;
+	}
 }
 
 /* Queued first, so that events keep their order; an event that finds the queue full is lost. */
@@ -93,8 +106,10 @@ static void event_send(struct proxy *p, uint8_t type, const struct dest *d)
 	char host[INET6_ADDRSTRLEN > HOST_NAME_MAX_LEN + 1 ? INET6_ADDRSTRLEN : HOST_NAME_MAX_LEN + 1];
 	size_t n;
 
-	if (p->n_pending == MAX_PENDING_EVENTS)
+	if (p->n_pending == MAX_PENDING_EVENTS) {
+		p->lost++;
 		return;
+	}
 	e = &p->pending[p->n_pending++];
 	e->b[0] = type;
 	e->len = 1;
@@ -107,7 +122,7 @@ static void event_send(struct proxy *p, uint8_t type, const struct dest *d)
 		e->b[1] = (uint8_t)(d->port >> 8);
 		e->b[2] = (uint8_t)d->port;
 		memcpy(e->b + 3, host, n);
-		e->len = (uint8_t)(3 + n);
+		e->len = (uint16_t)(3 + n);
 	}
 	event_flush(p);
 }
@@ -170,7 +185,8 @@ static void bad_request(struct conn *c)
 			   "drop: bad proxy request: the host must be a well-formed name or address (no NUL, %, @ or empty label)\n");
 }
 
-static void deny(struct proxy *p, struct conn *c)
+/* A refusal: a name [net] allow does not name (why NULL), or one whose every address is refused. */
+static void deny(struct proxy *p, struct conn *c, const char *why)
 {
 	char where[HOST_NAME_MAX_LEN + 16], extra[HOST_NAME_MAX_LEN + 40], body[2 * HOST_NAME_MAX_LEN + 160];
 
@@ -181,7 +197,11 @@ static void deny(struct proxy *p, struct conn *c)
 	}
 	dest_format(&c->dest, where, sizeof(where));
 	snprintf(extra, sizeof(extra), "X-Drop-Blocked: %s\r\n", where);
-	snprintf(body, sizeof(body), "drop: %s is blocked: it is not in [net] allow (add it there to reach it)\n", where);
+	if (why)
+		snprintf(body, sizeof(body), "drop: %s is blocked: %s\n", where, why);
+	else
+		snprintf(body, sizeof(body), "drop: %s is blocked: it is not in [net] allow (add it there to reach it)\n",
+			 where);
 	http_reply(c, "403 Forbidden", extra, body);
 }
 
@@ -263,7 +283,7 @@ static void use_addresses(struct proxy *p, struct conn *c, const struct net_addr
 		if (!addr_is_forbidden(&addrs[i]) || allow_match_addr(p->in->allow, &addrs[i], c->dest.port))
 			c->addrs[c->n_addrs++] = addrs[i];
 	if (!c->n_addrs) {
-		deny(p, c);
+		deny(p, c, "it resolves only to loopback, private or other local addresses, which drop never connects to");
 		return;
 	}
 	try_connect(p, c);
@@ -286,7 +306,7 @@ static void on_resolved(void *ctx, uintptr_t token, const struct net_addr *addrs
 static void decide(struct proxy *p, struct conn *c)
 {
 	if (!allow_match(p->in->allow, &c->dest)) {
-		deny(p, c);
+		deny(p, c, NULL);
 		return;
 	}
 	if (c->dest.kind == DEST_ADDR) {

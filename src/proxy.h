@@ -12,10 +12,12 @@
  * Events to drop's parent over a SOCK_SEQPACKET socket, one per message:
  * "A" a connection was made to an allowed destination; "D" + port (u16,
  * big-endian) + host text (a canonical name or an address, no brackets) a
- * request was refused. The parent checks the text again before printing.
+ * request was refused; "L" below. The parent checks the text again before printing.
  */
 #define PROXY_EV_ALLOWED 'A'
 #define PROXY_EV_DENIED 'D'
+/* "L" + count (u32, big-endian): events the proxy could not queue while the parent was not reading. */
+#define PROXY_EV_LOST 'L'
 
 struct proxy_input {
 	const struct allow_list *allow;

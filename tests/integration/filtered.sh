@@ -161,6 +161,10 @@ fdrop --report "$WORK/r.json" -- sh -c 'curl -s -o /dev/null http://denied.test/
 assert_contains "$(cat "$WORK/r.json" 2>/dev/null)" '"network":{"mode":"filtered","allowed":2,"denied":[{"host":"denied.test","port":80,"count":2}]}' \
 	"the report's network object: connections made and refusals with counts"
 
+# A refused name of 253 bytes (the longest) does not end the reporting of the ones after it.
+fsh 'long=$(python3 -c "print(\".\".join([\"a\"*63, \"b\"*63, \"c\"*63, \"d\"*61]))"); curl -s -o /dev/null "http://$long/"; curl -s -o /dev/null http://after.test/'
+assert_contains "$ERR" "dddd:80 (1), after.test:80 (1)" "a 253-byte refused name is reported, and the refusals after it too"
+
 # Limits: headers over 16 KiB, 300 connections at once, a slow client.
 fsh 'python3 raw.py "GET http://allowed.test/ HTTP/1.1\r\nX: $(head -c 17000 /dev/zero | tr "\0" a)\r\n\r\n"; python3 raw.py "GET http://allowed.test/ HTTP/1.1\r\nX: $(head -c 15000 /dev/zero | tr "\0" a)\r\n\r\n"'
 assert_eq "$OUT" "HTTP/1.1 400 Bad Request

@@ -222,12 +222,12 @@ static void test_origin_head(void)
 	ok(head(req, &r) == PARSE_OK, "a request with connection headers parses");
 	n = http_origin_head((const uint8_t *)req, &r, out, sizeof(out));
 	out[n] = 0;
-	is_str((char *)out, "GET /p?q HTTP/1.1\r\nHost: allowed.test\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-	       "origin form, connection headers replaced by Connection: close");
+	is_str((char *)out, "GET /p?q HTTP/1.1\r\nHost: allowed.test:81\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+	       "origin form, Host from the request line, connection headers replaced by Connection: close");
 	ok(head(bare, &r) == PARSE_OK, "a request without a path parses");
 	n = http_origin_head((const uint8_t *)bare, &r, out, sizeof(out));
 	out[n] = 0;
-	is_str((char *)out, "HEAD / HTTP/1.0\r\nConnection: close\r\n\r\n", "an empty path becomes /");
+	is_str((char *)out, "HEAD / HTTP/1.0\r\nHost: allowed.test:80\r\nConnection: close\r\n\r\n", "an empty path becomes /");
 	ok(http_origin_head((const uint8_t *)bare, &r, out, 10) == 0, "too small an output is refused");
 }
 
