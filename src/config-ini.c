@@ -299,8 +299,11 @@ static int follow_builtin(struct ini_text *t, const char *value)
 {
 	autofree char *name = NULL;
 	size_t len;
-	const char *text = builtin_profile(value, &len);
+	const char *text;
 
+	if (builtin_is_origin(value))
+		value += strlen(BUILTIN_PREFIX);
+	text = builtin_profile(value, &len);
 	if (!text)
 		return fail_at_line(t, "cannot open include '%s': no such file or built-in profile", value);
 	if (asprintf(&name, "%s%s", BUILTIN_PREFIX, value) < 0) {
@@ -316,8 +319,9 @@ static int follow_builtin(struct ini_text *t, const char *value)
 }
 
 /*
- * A built-in includes built-ins. A file's include of a bare NAME.ini that no
- * file has finds the built-in fragment (SPEC 4).
+ * A built-in includes built-ins; "built-in:NAME.ini" names one from a file
+ * (a user's profile that extends the shipped one of the same name). A file's
+ * include of a bare NAME.ini that no file has finds the built-in (SPEC 4).
  */
 static int follow_include(struct ini_text *t, const char *value)
 {
@@ -327,7 +331,7 @@ static int follow_include(struct ini_text *t, const char *value)
 	struct stat st;
 	size_t len;
 
-	if (builtin_is_origin(t->name))
+	if (builtin_is_origin(t->name) || builtin_is_origin(value))
 		return follow_builtin(t, value);
 	if (include_path(t, value, &path) < 0)
 		return -1;

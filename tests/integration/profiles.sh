@@ -376,4 +376,14 @@ run_drop run -e follow -- true
 assert_error "follow works on a project directory" "[drop] cwd in an env config: refused in \$HOME"
 cd "$PROJ" || exit 1
 
+# A user's profile extends the shipped one of the same name with built-in:NAME.ini.
+mkdir -p "$CONFIG_DIR/profiles" "$PROJ/ext"
+printf '[drop]\ninclude = built-in:claude.ini\n[net]\nallow = extra.example.org\n' >"$CONFIG_DIR/profiles/claude.ini"
+cd "$PROJ/ext" || exit 1
+run_drop show-config -p claude
+assert_contains "$OUT" "allow = api.anthropic.com ; built-in:claude.ini:" "include = built-in:NAME.ini: the shipped profile's values, origin built-in"
+assert_contains "$OUT" "allow = extra.example.org ; $CONFIG_DIR/profiles/claude.ini:4" "... and the user's own on top"
+rm -f "$CONFIG_DIR/profiles/claude.ini"
+cd "$PROJ" || exit 1
+
 done_testing
