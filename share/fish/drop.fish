@@ -49,7 +49,7 @@ complete -c drop -n $__drop_run -s p -l profile -x -a "(__drop_profiles)" -d "al
 complete -c drop -n $__drop_run -s r -l root -d "be uid/gid 0 inside"
 complete -c drop -n $__drop_run -s m -l mount -r -F -d "add a mount (SRC[:DST][:rw,opt])"
 complete -c drop -n $__drop_run -s b -l block -r -F -d "add a blocked path"
-complete -c drop -n $__drop_run -s n -l net -x -a "off isolated host" -d "network mode"
+complete -c drop -n $__drop_run -s n -l net -x -a "off isolated filtered host" -d "network mode"
 complete -c drop -n $__drop_run -s t -l tcp-publish -x -d "publish a sandbox TCP port on the host"
 complete -c drop -n $__drop_run -s u -l udp-publish -x -d "publish a sandbox UDP port on the host"
 complete -c drop -n $__drop_run -s T -l tcp-host -x -a auto -d "make a host loopback TCP port reachable inside"
