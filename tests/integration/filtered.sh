@@ -275,18 +275,22 @@ fdrop -- sleep 30 &
 DROPBG=$!
 _t_bg_pids="${_t_bg_pids:-} $DROPBG"
 PROXY=
-wait_for 10 sh -c "pgrep -x drop-proxy >/dev/null" && PROXY=$(pgrep -n -x drop-proxy)
+# Only this test's proxies: other runs of this script may share the machine.
+myproxy() { pgrep --ns "$HOLDER" --nslist net -x drop-proxy "$@"; }
+wait_for 10 sh -c "pgrep --ns $HOLDER --nslist net -x drop-proxy >/dev/null" && PROXY=$(myproxy -n)
 st=$(cat "/proc/$PROXY/status" 2>/dev/null)
 assert_match "$st" "NoNewPrivs:[[:space:]]+1" "the proxy has no_new_privs"
 assert_match "$st" "Seccomp:[[:space:]]+2" "the proxy runs under a seccomp filter"
 assert_match "$st" "CapEff:[[:space:]]+0+$" "the proxy has no effective capabilities (though drop runs as root in its namespace)"
 assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
 assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
-DROPPID=$(pgrep -P "$DROPBG" -x drop || pgrep -n -f "$DROP run -e f -- sleep 30")
+# drop itself (its clones, pid 1 and the proxy, have drop's command line too, but names of their own).
+DROPPID=$(pgrep --ns "$HOLDER" --nslist net -x drop)
+assert_match "$DROPPID" "^[0-9]+$" "drop's own process is found (not pid 1 or the proxy)"
 kill -KILL "$DROPPID" 2>/dev/null
-check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_gone "$PROXY"
+check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_dead "$PROXY"
 wait "$DROPBG" 2>/dev/null
 fdrop -- true
-check_not "a normal exit leaves no proxy behind" pgrep -x drop-proxy
+check_not "a normal exit leaves no proxy behind" myproxy
 
 done_testing
