@@ -119,6 +119,8 @@ static int plan_entry(struct cmd_ctx *ctx, struct enter_state *s, char **argv, s
 	struct plan_input plan = {
 		.paths = &ctx->paths, .config = &s->config, .settings = &s->settings, .env_id = s->target->env,
 		.run_dir = inst_dir, .argv = argv, .host_env = environ, .verbosity = ctx->verbosity,
+		/* The instance's own proxy, as it was started (a -n filtered on its command line included). */
+		.proxy_port = s->target->proxy_port,
 	};
 
 	if (!inst_dir)

@@ -71,13 +71,14 @@ int instance_open(struct instance *inst, struct drop_err *err)
 	return 0;
 }
 
-int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[])
+int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, unsigned proxy_port,
+			char *const argv[])
 {
 	char buf[4096];
 	size_t len;
 
-	len = (size_t)snprintf(buf, sizeof(buf), "pid=%d\nuserns=%lu\nstarted=%lld\ncommand=", (int)pid,
-			       userns, (long long)time(NULL));
+	len = (size_t)snprintf(buf, sizeof(buf), "pid=%d\nuserns=%lu\nstarted=%lld\nproxy_port=%u\ncommand=", (int)pid,
+			       userns, (long long)time(NULL), proxy_port);
 	for (size_t i = 0; argv[i] && len < sizeof(buf) - 2; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "", argv[i]);
 	if (len > sizeof(buf) - 2)
@@ -239,6 +240,8 @@ static void parse_info(struct instance_info *inf, const char *text)
 			inf->userns = strtoul(line + 7, NULL, 10);
 		else if (!strncmp(line, "started=", 8))
 			inf->started = strtoll(line + 8, NULL, 10);
+		else if (!strncmp(line, "proxy_port=", 11))
+			inf->proxy_port = (unsigned)strtoul(line + 11, NULL, 10) & 0xffff;
 		else if (!strncmp(line, "command=", 8) && !inf->command)
 			inf->command = strndup(line + 8, len - 8);
 		line = end ? end + 1 : NULL;

@@ -20,8 +20,12 @@ struct instance {
 int instance_name(const struct drop_paths *p, const char *id, struct instance *inst, struct drop_err *err);
 /* Create and lock the named instance's directory. */
 int instance_open(struct instance *inst, struct drop_err *err);
-/* Record the sandbox's pid 1 (host pid), its user namespace (inode) and the command, for ps and enter. */
-int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, char *const argv[]);
+/*
+ * Record the sandbox's pid 1 (host pid), its user namespace (inode), the
+ * filtered network's proxy port (0: none) and the command, for ps and enter.
+ */
+int instance_write_info(const struct instance *inst, pid_t pid, unsigned long userns, unsigned proxy_port,
+			char *const argv[]);
 /* An empty instance: no name, no directory, lock_fd and dir_fd -1. */
 void instance_init(struct instance *inst);
 /* Remove the directory and drop the lock, leaving inst as instance_init does. NULL-safe. */
@@ -38,6 +42,7 @@ struct instance_info {
 	pid_t pid;        /* host pid of the sandbox's pid 1, 0 if unknown */
 	unsigned long userns; /* inode of its user namespace, 0 if unknown */
 	long long started;/* seconds since the epoch, 0 if unknown */
+	unsigned proxy_port; /* the filtered network's proxy inside, 0 if none */
 	char *command;    /* owned, NULL if unknown */
 };
 

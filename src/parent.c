@@ -197,7 +197,8 @@ static void record_identity(struct parent *p)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)p->pid);
 	if (stat(path, &st) == 0)
-		instance_write_info(p->in->instance, p->pid, (unsigned long)st.st_ino, p->setup.argv);
+		instance_write_info(p->in->instance, p->pid, (unsigned long)st.st_ino,
+				    p->in->proxy ? p->in->proxy->port : 0, p->setup.argv);
 }
 
 static int write_proc_file(pid_t pid, const char *name, const char *text, struct drop_err *err)

@@ -305,6 +305,21 @@ for opt in "-T auto" "-U 53" "-u 53"; do
 done
 assert_contains "$ERR" "drop: UDP port options need --net isolated (the network mode is filtered)" "... saying what the option needs"
 
+# drop enter gets the instance's proxy variables, from the instance as it was started ([net] proxy_port from -c here).
+printf '[drop]\ninclude = f.ini\n[net]\nproxy_port = 3130\n' >"$CONFIG_DIR/pp.ini"
+# (not fdrop: run_cmd's output files are the next command's)
+nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" run -e f -c "$CONFIG_DIR/pp.ini" -- sleep 30 \
+	</dev/null >/dev/null 2>&1 &
+ENTERBG=$!
+_t_bg_pids="${_t_bg_pids:-} $ENTERBG"
+wait_for 10 sh -c "pgrep --ns $HOLDER --nslist net -x drop-proxy >/dev/null"
+run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" enter -e f -- \
+	sh -c 'echo "$HTTP_PROXY $https_proxy $ALL_PROXY $NO_PROXY"; curl -sS --max-time 5 http://allowed.test/enter'
+assert_eq "$OUT" "http://127.0.0.1:3130 http://127.0.0.1:3130 socks5h://127.0.0.1:3130 localhost,127.0.0.1,::1
+ok 198.51.100.2:80 /enter" "drop enter into a filtered instance: the proxy variables of that instance, and they work"
+kill "$(pgrep --ns "$HOLDER" --nslist net -x drop)" 2>/dev/null
+wait "$ENTERBG" 2>/dev/null
+
 # The proxy itself: its own process, filter, no privileges; dies with drop.
 fdrop -- sleep 30 &
 DROPBG=$!
