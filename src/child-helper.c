@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -18,6 +19,8 @@ void helper_init(struct child_helper *h)
 	memset(h, 0, sizeof(*h));
 	h->ns_fd = -1;
 	h->listen_fd = -1;
+	for (size_t i = 0; i < FILTERED_MAX_FORWARDS; i++)
+		h->fwd_fds[i] = -1;
 }
 
 static int netns_failed(struct child_helper *h, const char *step)
@@ -27,21 +30,53 @@ static int netns_failed(struct child_helper *h, const char *step)
 	return -1;
 }
 
-/*
- * The filtered network's proxy listens here, in the sandbox's namespace,
- * and runs outside it: the socket goes out to the parent (SCM_RIGHTS).
- */
-static int make_listener(struct child_helper *h)
+static int listen_on(unsigned port, int *fd)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)h->proxy_port),
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int one = 1;
 
-	h->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (h->listen_fd < 0 || setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(h->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(h->listen_fd, 512) < 0)
-		return netns_failed(h, "cannot listen on 127.0.0.1 for the filtered network's proxy");
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(*fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(*fd, 512) < 0)
+		return -1;
 	return 0;
+}
+
+/*
+ * The filtered network's proxy listens here, in the sandbox's namespace,
+ * and runs outside it: the sockets go out to the parent (SCM_RIGHTS). The
+ * proxy's port, then each tcp_host sandbox port, which the proxy relays to
+ * the host's loopback.
+ */
+static int make_listeners(struct child_helper *h)
+{
+	if (listen_on(h->proxy_port, &h->listen_fd) < 0)
+		return netns_failed(h, "cannot listen on 127.0.0.1 for the filtered network's proxy");
+	for (size_t i = 0; h->forwards && i < h->forwards->n && i < FILTERED_MAX_FORWARDS; i++) {
+		unsigned port = h->forwards->v[i].sandbox_port;
+
+		h->n_fwd++;
+		if (listen_on(port, &h->fwd_fds[i]) < 0) {
+			snprintf(h->step_buf, sizeof(h->step_buf), "cannot listen on 127.0.0.1:%u inside for tcp_host%s",
+				 port, port == h->proxy_port ? " (it is [net] proxy_port)" : "");
+			return netns_failed(h, h->step_buf);
+		}
+	}
+	return 0;
+}
+
+static void close_listeners(struct child_helper *h)
+{
+	if (h->listen_fd >= 0)
+		close(h->listen_fd);
+	h->listen_fd = -1;
+	for (size_t i = 0; i < h->n_fwd; i++) {
+		if (h->fwd_fds[i] >= 0)
+			close(h->fwd_fds[i]);
+		h->fwd_fds[i] = -1;
+	}
+	h->n_fwd = 0;
 }
 
 /*
@@ -65,7 +100,8 @@ static int make_netns(struct child_helper *h)
 	h->ns_fd = ioctl(sock, SIOCGSKNS);
 	if (h->ns_fd < 0)
 		return netns_failed(h, "cannot open the network namespace");
-	if (h->proxy_port && make_listener(h) < 0) {
+	if (h->proxy_port && make_listeners(h) < 0) {
+		close_listeners(h);
 		close(h->ns_fd);
 		h->ns_fd = -1;
 		return -1;
@@ -94,13 +130,15 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, struct drop_err *err)
+int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, const struct port_list *forwards,
+		 struct drop_err *err)
 {
 	pthread_attr_t attr;
 	int rc;
 
 	h->make_netns = make_netns;
 	h->proxy_port = proxy_port;
+	h->forwards = forwards;
 	if (sem_init(&h->netns_ready, 0, 0) < 0 || sem_init(&h->setup_ready, 0, 0) < 0 ||
 	    pthread_attr_init(&attr) != 0)
 		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox's helper thread");

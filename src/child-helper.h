@@ -6,6 +6,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 
+#include "config.h"
 #include "log.h"
 #include "proto.h"
 #include "seccomp-policy.h"
@@ -30,6 +31,10 @@ struct child_helper {
 	int ns_fd;                /* the new namespace, -1 until made */
 	unsigned proxy_port;      /* filtered network: listen on 127.0.0.1:proxy_port in it */
 	int listen_fd;            /* that listening socket, -1 until made; the main thread sends it out */
+	const struct port_list *forwards; /* filtered: tcp_host entries, a listener on each sandbox port; or NULL */
+	int fwd_fds[FILTERED_MAX_FORWARDS]; /* those listeners, in the list's order, -1 until made */
+	size_t n_fwd;
+	char step_buf[96];        /* ns_step with a port in it */
 	int ns_errno;
 	const char *ns_step;      /* which step failed */
 	int setsid_errno;
@@ -43,7 +48,8 @@ void helper_init(struct child_helper *h);
  * Start the thread (the parent tells whether to make the namespace and the
  * proxy's port, 0 for none: they are known before the setup arrives).
  */
-int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, struct drop_err *err);
+int helper_begin(struct child_helper *h, bool make_netns, unsigned proxy_port, const struct port_list *forwards,
+		 struct drop_err *err);
 /* The setup has arrived: the thread compiles its filter. */
 void helper_give_setup(struct child_helper *h, const struct drop_setup *setup);
 /* Move this thread into the new network namespace; a no-op when there is none or it is done. */

@@ -59,7 +59,7 @@ static int make_pty(struct child *c, struct drop_err *err)
 	return proto_send(c->args->sock, MSG_PTY, NULL, 0, master, err);
 }
 
-/* The filtered network's listening socket goes out; pid 1 keeps no copy. */
+/* The filtered network's listening sockets go out, the proxy's then tcp_host's in order; pid 1 keeps no copy. */
 static int send_listener(struct child *c, struct child_helper *h, struct drop_err *err)
 {
 	int rc;
@@ -69,6 +69,13 @@ static int send_listener(struct child *c, struct child_helper *h, struct drop_er
 	rc = proto_send(c->args->sock, MSG_LISTENER, NULL, 0, h->listen_fd, err);
 	close(h->listen_fd);
 	h->listen_fd = -1;
+	for (size_t i = 0; i < h->n_fwd; i++) {
+		if (rc == 0)
+			rc = proto_send(c->args->sock, MSG_LISTENER, NULL, 0, h->fwd_fds[i], err);
+		close(h->fwd_fds[i]);
+		h->fwd_fds[i] = -1;
+	}
+	h->n_fwd = 0;
 	return rc;
 }
 
@@ -342,7 +349,7 @@ void child_main(const struct child_args *args)
 	close_inherited_fds(args);
 	prctl(PR_SET_NAME, "drop-init");
 	helper_init(&helper);
-	if (helper_begin(&helper, args->make_netns, args->proxy_port, &err) < 0 || receive_setup(&c, &err) < 0)
+	if (helper_begin(&helper, args->make_netns, args->proxy_port, args->tcp_host, &err) < 0 || receive_setup(&c, &err) < 0)
 		fail_setup(&c, &err);
 	helper_give_setup(&helper, &c.setup);
 	/* The parent sends the setup only after it moved us into the instance's cgroup (with limits). */

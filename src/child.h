@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+struct port_list;
+
 /* What the child inherits from the parent across clone() (fork-like: a copy, not shared). */
 struct child_args {
 	int sock;          /* socketpair end */
@@ -11,6 +13,7 @@ struct child_args {
 	int status_fd;     /* pid 1 sends MSG_STATUS here: each stop of the program, then its end */
 	bool make_netns;   /* --net off or filtered: clone left the network namespace to the child (child-helper.c) */
 	unsigned proxy_port; /* filtered: listen on 127.0.0.1:proxy_port there and pass the socket out; 0 otherwise */
+	const struct port_list *tcp_host; /* filtered: listen on each sandbox port too, for the proxy to relay; or NULL */
 };
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */

@@ -140,33 +140,67 @@ static int check_auto_alone(const struct cfg_values *vals, const char *name, str
 	return 0;
 }
 
-/* Ports need the isolated mode: the file's are dropped with a note, the command line's refused. */
+/* Which entries a mode can carry: all with isolated; with filtered, explicit TCP host ports (drop relays them). */
+static bool port_usable(enum net_mode net, enum cfg_key k, const struct port_req *p)
+{
+	if (net == NET_ISOLATED)
+		return true;
+	return net == NET_FILTERED && k == CFG_NET_TCP_HOST && !p->is_auto;
+}
+
+static const char *port_needs(enum net_mode net, enum cfg_key k)
+{
+	if (net != NET_FILTERED)
+		return "port options need --net isolated";
+	if (k == CFG_NET_TCP_HOST)
+		return "tcp_host = auto needs --net isolated (filtered relays only the ports it names)";
+	if (k == CFG_NET_TCP_PUBLISH)
+		return "tcp_publish needs --net isolated (not yet relayed with filtered)";
+	return "UDP port options need --net isolated";
+}
+
+/*
+ * Ports need the isolated mode, or filtered for what drop relays itself:
+ * the file's others are dropped with a note, the command line's refused.
+ */
 static int land_ports(const struct landing *l)
 {
 	const struct cfg_values *vals = values_of(l);
 	struct port_list *out = field(l->s, cfg_key_def(l->k));
 	enum net_mode net = l->s->net;
+	size_t kept = 0;
 
-	for (size_t i = 0; net != NET_ISOLATED && i < vals->n; i++) {
+	for (size_t i = 0; i < vals->n; i++) {
 		const struct cfg_entry *e = &vals->v[i];
 
+		if (port_usable(net, l->k, &e->as.port)) {
+			kept++;
+			continue;
+		}
 		if (strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
-			return err_set(l->err, 0, "port options need --net isolated (the network mode is %s)",
+			return err_set(l->err, 0, "%s (the network mode is %s)", port_needs(net, l->k),
 				       net_mode_names[net]);
 		if (config_add_note(l->c, e->file, e->line, "%s = %s ignored (the network mode is %s)",
 				    name_of(l), e->value, net_mode_names[net]) < 0)
 			return err_sys(l->err, 0, "cannot record a note");
 	}
-	if (net != NET_ISOLATED || !vals->n)
+	if (!kept)
 		return 0;
-	if (check_auto_alone(vals, name_of(l), l->err) < 0)
+	if (net == NET_FILTERED && kept > FILTERED_MAX_FORWARDS)
+		return err_set(l->err, 0, "at most %d %s entries with --net filtered (%zu given)", FILTERED_MAX_FORWARDS,
+			       name_of(l), kept);
+	if (net == NET_ISOLATED && check_auto_alone(vals, name_of(l), l->err) < 0)
 		return -1;
-	out->v = calloc(vals->n, sizeof(*out->v));
+	out->v = calloc(kept, sizeof(*out->v));
 	if (!out->v)
 		return err_sys(l->err, 0, "cannot resolve %s", name_of(l));
 	for (size_t i = 0; i < vals->n; i++) {
-		out->v[i] = vals->v[i].as.port;
-		if (out->v[i].host_ip && !(out->v[i].host_ip = strdup(out->v[i].host_ip)))
+		struct port_req *p = &out->v[out->n];
+
+		if (!port_usable(net, l->k, &vals->v[i].as.port))
+			continue;
+		*p = vals->v[i].as.port;
+		if (p->host_ip && !(p->host_ip = strdup(p->host_ip)))
 			return err_sys(l->err, 0, "cannot resolve %s", name_of(l));
 		out->n++;
 	}

@@ -172,6 +172,9 @@ struct mount_req {
 	const struct cfg_entry *origin;  /* borrowed from the config */
 };
 
+/* With --net filtered the proxy relays each tcp_host port itself; this many at most. */
+#define FILTERED_MAX_FORWARDS 32
+
 struct port_list {
 	struct port_req *v;
 	size_t n;

@@ -29,7 +29,15 @@ void pproxy_init(struct parent_proxy *pp)
 	pp->event_fd = -1;
 }
 
-int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd, int verbosity,
+static void close_listeners(int listen_fd, const struct proxy_forward *fwd, size_t n_fwd)
+{
+	close(listen_fd);
+	for (size_t i = 0; i < n_fwd; i++)
+		close(fwd[i].listen_fd);
+}
+
+int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd,
+		 const struct proxy_forward *fwd, size_t n_fwd, int verbosity,
 		 struct proxy_tally *tally, struct drop_err *err)
 {
 	int pair[2];
@@ -38,20 +46,20 @@ int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int li
 	pp->verbosity = verbosity;
 	pp->tally = tally;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		close(listen_fd);
+		close_listeners(listen_fd, fwd, n_fwd);
 		return err_sys(err, DROP_ESETUP, "cannot create the proxy's event socket");
 	}
 	pp->pid = sys_clone_ns(0, &pp->pidfd);
 	if (pp->pid == 0) {
 		struct proxy_input in = { .allow = allow, .listen_fd = listen_fd, .event_fd = pair[1],
-					  .hosts_path = "/etc/hosts" };
+					  .hosts_path = "/etc/hosts", .fwd = fwd, .n_fwd = n_fwd };
 		/* The proxy parses the sandbox's bytes: it keeps none of the host's variables (tokens). */
 		clearenv();
 		close(pair[0]);
 		proxy_main(&in, parent);
 	}
 	close(pair[1]);
-	close(listen_fd);
+	close_listeners(listen_fd, fwd, n_fwd);
 	if (pp->pid < 0) {
 		close(pair[0]);
 		return err_sys(err, DROP_ESETUP, "cannot start the filtered network's proxy");

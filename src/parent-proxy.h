@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "proxy.h"
 #include "proxy-rules.h"
 #include "report.h"
 
@@ -31,10 +32,12 @@ struct parent_proxy {
 
 void pproxy_init(struct parent_proxy *pp);
 /*
- * Fork the proxy on listen_fd (which this call closes in the parent). With
+ * Fork the proxy on listen_fd and the tcp_host listeners in fwd (this call
+ * closes them all in the parent). With
  * -v each refused destination is printed once, when it first happens.
  */
-int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd, int verbosity,
+int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd,
+		 const struct proxy_forward *fwd, size_t n_fwd, int verbosity,
 		 struct proxy_tally *tally, struct drop_err *err);
 /* Read the events that have arrived (the relay calls it when event_fd is readable); false once the proxy hung up. */
 bool pproxy_events(void *pp);

@@ -161,6 +161,7 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	args.status_fd = p->status_pipe[1];
 	args.make_netns = !join && (p->setup.net_mode == NET_OFF || p->in->proxy);
 	args.proxy_port = !join && p->in->proxy ? p->in->proxy->port : 0;
+	args.tcp_host = args.proxy_port ? &p->in->settings->tcp_host : NULL;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -290,17 +291,39 @@ static int send_go(struct parent *p, struct drop_err *err)
 	return 0;
 }
 
-/* The filtered network: the child made the listening socket in the sandbox's namespace. */
+/*
+ * The filtered network: the child made the listening sockets in the
+ * sandbox's namespace, the proxy's and one per tcp_host entry.
+ */
 static int start_proxy(struct parent *p, struct drop_err *err)
 {
+	const struct port_list *hosts = &p->in->settings->tcp_host;
+	struct proxy_forward fwd[FILTERED_MAX_FORWARDS];
+	size_t n_fwd = 0;
 	enum proto_type type;
 	int fd = -1;
+	int rc = 0;
 
 	if (expect(p, 1u << MSG_LISTENER, &type, &fd, err) < 0)
 		return -1;
 	if (fd < 0)
 		return err_set(err, DROP_ESETUP, "protocol: the proxy's socket is missing");
-	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, p->in->verbosity, p->in->tally, err);
+	for (size_t i = 0; i < hosts->n && i < FILTERED_MAX_FORWARDS && rc == 0; i++) {
+		int lfd = -1;
+
+		rc = expect(p, 1u << MSG_LISTENER, &type, &lfd, err);
+		if (rc == 0 && lfd < 0)
+			rc = err_set(err, DROP_ESETUP, "protocol: a tcp_host socket is missing");
+		if (rc == 0)
+			fwd[n_fwd++] = (struct proxy_forward){ .listen_fd = lfd, .host_port = hosts->v[i].host_port };
+	}
+	if (rc < 0) {
+		close(fd);
+		for (size_t i = 0; i < n_fwd; i++)
+			close(fwd[i].listen_fd);
+		return -1;
+	}
+	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, fwd, n_fwd, p->in->verbosity, p->in->tally, err);
 }
 
 static int handshake(struct parent *p, struct drop_err *err)

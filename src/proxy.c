@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "proxy-dns.h"
 #include "proxy-parse.h"
 #include "sys.h"
@@ -36,6 +37,7 @@ struct conn {
 	enum conn_state st;
 	uint32_t gen;              /* tells a late DNS answer for an earlier user of the slot */
 	bool socks;
+	bool forward;              /* a tcp_host connection: relayed as is to the host's loopback */
 	int cfd, ufd;              /* client (sandbox) and upstream sockets */
 	uint8_t *in;               /* client bytes not yet sent upstream */
 	size_t in_len, in_off;
@@ -209,6 +211,12 @@ static void unreachable(struct conn *c)
 {
 	char where[HOST_NAME_MAX_LEN + 16], body[HOST_NAME_MAX_LEN + 64];
 
+	if (c->forward) {
+		/* Nothing to say to the client: it is closed at once, as a refused connection would be. */
+		reply_and_close(c, "", 0);
+		c->deadline = now_ms();
+		return;
+	}
 	if (c->socks) {
 		socks_reply(c, SOCKS_HOST_UNREACHABLE, true);
 		return;
@@ -222,9 +230,11 @@ static void connected(struct proxy *p, struct conn *c)
 {
 	static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-	event_send(p, PROXY_EV_ALLOWED, NULL);
 	c->st = C_RELAY;
 	c->deadline = 0;
+	if (c->forward)
+		return;
+	event_send(p, PROXY_EV_ALLOWED, NULL);
 	if (c->socks) {
 		socks_reply(c, SOCKS_OK, false);
 	} else if (c->req.is_connect) {
@@ -504,10 +514,11 @@ static void too_many(int fd)
 	close(fd);
 }
 
-static void accept_all(struct proxy *p)
+/* fwd: the index of the tcp_host listener, or -1 for the proxy's own. */
+static void accept_all(struct proxy *p, int listen_fd, int fwd)
 {
 	for (;;) {
-		int fd = accept4(p->in->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c = NULL;
 
 		if (fd < 0)
@@ -529,6 +540,18 @@ static void accept_all(struct proxy *p)
 		c->ufd = -1;
 		c->deadline = now_ms() + HEAD_TIMEOUT_MS;
 		p->n_open++;
+		if (fwd >= 0) {
+			/* Fixed by the configuration, not by the client: the host's 127.0.0.1:H, no rule applies. */
+			static const uint8_t loopback[4] = { 127, 0, 0, 1 };
+
+			c->forward = true;
+			c->dest = (struct dest){ .kind = DEST_ADDR, .port = p->in->fwd[fwd].host_port };
+			addr_set(&c->dest.addr, 4, loopback);
+			c->addrs[0] = c->dest.addr;
+			c->n_addrs = 1;
+			c->next_addr = 0;
+			try_connect(p, c);
+		}
 	}
 }
 
@@ -553,7 +576,7 @@ static void expire(struct proxy *p, uint64_t now)
 
 /* ---- the loop ---- */
 
-#define MAX_POLL (2 + ARES_SOCKS + 2 * PROXY_MAX_CONNS)
+#define MAX_POLL (2 + FILTERED_MAX_FORWARDS + ARES_SOCKS + 2 * PROXY_MAX_CONNS)
 #define ARES_SOCKS 16
 
 static short client_events(const struct conn *c)
@@ -605,6 +628,10 @@ static void loop_once(struct proxy *p)
 	owner[n++] = -1;
 	pfd[n] = (struct pollfd){ .fd = p->in->listen_fd, .events = POLLIN };
 	owner[n++] = -1;
+	for (size_t i = 0; i < p->in->n_fwd; i++) {
+		pfd[n] = (struct pollfd){ .fd = p->in->fwd[i].listen_fd, .events = POLLIN };
+		owner[n++] = -1;
+	}
 	n_dns = dns_pollfds(p->dns, pfd + n, ARES_SOCKS);
 	for (nfds_t i = 0; i < n_dns; i++)
 		owner[n + i] = -1;
@@ -631,9 +658,12 @@ static void loop_once(struct proxy *p)
 	if (pfd[0].revents & POLLOUT)
 		event_flush(p);
 	if (pfd[1].revents)
-		accept_all(p);
-	dns_process(p->dns, pfd + 2, n_dns);
-	for (nfds_t i = 2 + n_dns; i < n; i++) {
+		accept_all(p, p->in->listen_fd, -1);
+	for (size_t i = 0; i < p->in->n_fwd; i++)
+		if (pfd[2 + i].revents)
+			accept_all(p, p->in->fwd[i].listen_fd, (int)i);
+	dns_process(p->dns, pfd + 2 + p->in->n_fwd, n_dns);
+	for (nfds_t i = 2 + p->in->n_fwd + n_dns; i < n; i++) {
 		struct conn *c = &p->conns[owner[i] / 2];
 		short crev = 0, urev = 0;
 
@@ -720,15 +750,18 @@ static int load_filter(void)
 /* Standard streams on /dev/null: the proxy holds neither the terminal nor drop's output. */
 static void detach(const struct proxy_input *in)
 {
-	const int keep[] = { in->listen_fd, in->event_fd };
+	int keep[2 + FILTERED_MAX_FORWARDS] = { in->listen_fd, in->event_fd };
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (size_t i = 0; i < in->n_fwd; i++)
+		keep[2 + i] = in->fwd[i].listen_fd;
 
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0)
 			dup2(null, fd);
 	if (null > 2)
 		close(null);
-	sys_close_fds_except(keep, 2);
+	sys_close_fds_except(keep, 2 + in->n_fwd);
 	setsid();
 	prctl(PR_SET_NAME, "drop-proxy");
 	prctl(PR_SET_DUMPABLE, 0);
@@ -746,7 +779,12 @@ void proxy_main(const struct proxy_input *in, pid_t parent)
 	for (size_t i = 0; i < PROXY_MAX_CONNS; i++)
 		p.conns[i].cfd = p.conns[i].ufd = -1;
 	p.dns = dns_open(in->hosts_path, on_resolved, &p, &err);
-	if (!p.dns || fcntl(in->listen_fd, F_SETFL, O_NONBLOCK) < 0 || drop_privileges() < 0 || load_filter() < 0)
+	if (!p.dns || fcntl(in->listen_fd, F_SETFL, O_NONBLOCK) < 0)
+		_exit(DROP_ESETUP);
+	for (size_t i = 0; i < in->n_fwd; i++)
+		if (fcntl(in->fwd[i].listen_fd, F_SETFL, O_NONBLOCK) < 0)
+			_exit(DROP_ESETUP);
+	if (drop_privileges() < 0 || load_filter() < 0)
 		_exit(DROP_ESETUP);
 	while (!p.parent_gone)
 		loop_once(&p);

@@ -2,6 +2,7 @@
 #ifndef DROP_PROXY_H
 #define DROP_PROXY_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "proxy-rules.h"
@@ -19,11 +20,19 @@
 /* "L" + count (u32, big-endian): events the proxy could not queue while the parent was not reading. */
 #define PROXY_EV_LOST 'L'
 
+/* A tcp_host entry with --net filtered: a listener inside, relayed to the host's 127.0.0.1:host_port. */
+struct proxy_forward {
+	int listen_fd;
+	uint16_t host_port;
+};
+
 struct proxy_input {
 	const struct allow_list *allow;
 	int listen_fd;       /* made inside the sandbox's network namespace, listening */
 	int event_fd;        /* to the parent; its hang-up ends the proxy */
 	const char *hosts_path;
+	const struct proxy_forward *fwd; /* at most FILTERED_MAX_FORWARDS */
+	size_t n_fwd;
 };
 
 /*

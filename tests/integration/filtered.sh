@@ -202,31 +202,77 @@ EOF
 fsh 'python3 slow.py'
 assert_match "$OUT" "^ok 198.51.100.2:80 /meanwhile closed (9|10|11)$" "a slow client is cut off after 10 s, and others are served meanwhile"
 
+# tcp_host: sandbox 127.0.0.1:S relayed by the proxy to the host's 127.0.0.1:H, and nothing else of the host's loopback.
+fsh 'curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:9000/th 2>&1; echo; curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:8080/ 2>&1'
+assert_not_contains "$OUT" "LOOPBACK-SECRET" "without tcp_host the host's loopback services are out of reach (control)"
+fdrop -T 8080:9000 -- sh -c 'curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:9000/th; curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:8080/direct 2>&1; curl -sS --max-time 5 http://allowed.test/th'
+assert_contains "$OUT" "LOOPBACK-SECRET 127.0.0.1:8080 /th" "-T 8080:9000: the sandbox's 127.0.0.1:9000 reaches the host's 127.0.0.1:8080"
+assert_not_contains "$OUT" "/direct" "... and only through that port (the sandbox's own 8080 is not the host's)"
+assert_contains "$OUT" "ok 198.51.100.2:80 /th" "... while the proxy serves on"
+assert_eq "$STATUS" 0 "... exit 0"
+cat >"$CONFIG_DIR/th.ini" <<'EOF'
+[drop]
+include = f.ini
+[net]
+tcp_host = 80
+udp_host = 53
+udp_publish = 5353
+tcp_host = 8080:8081
+EOF
+run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" -v run -e f -c "$CONFIG_DIR/th.ini" -- curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:80/a http://127.0.0.1:8081/b
+assert_eq "$OUT" "LOOPBACK-SECRET 127.0.0.1:80 /a
+LOOPBACK-SECRET 127.0.0.1:8080 /b" "tcp_host in a config file with filtered: each entry relayed"
+assert_contains "$ERR" "udp_host = 53 ignored (the network mode is filtered)" "... UDP port options in a file are ignored, noted with -v"
+assert_contains "$ERR" "udp_publish = 5353 ignored (the network mode is filtered)" "... udp_publish too"
+fdrop -T 1:9001 -- sh -c 'curl -sS --max-time 5 --noproxy "*" http://127.0.0.1:9001/ 2>&1; echo rc=$?'
+assert_match "$OUT" "rc=(52|56|7)$" "tcp_host to a host port nobody listens on: the connection is closed"
+assert_not_contains "$OUT" "LOOPBACK-SECRET" "... and reaches nothing else"
+fdrop -T 3128 -- true
+assert_eq "$STATUS" 125 "tcp_host on the proxy's own port: exit 125"
+assert_contains "$ERR" "drop: cannot listen on 127.0.0.1:3128 inside for tcp_host (it is [net] proxy_port)" "... naming the clash"
+for opt in "-T auto" "-U 53" "-u 53"; do
+	# shellcheck disable=SC2086 # one option and its value
+	fdrop $opt -- true
+	assert_eq "$STATUS" 125 "$opt with --net filtered is an error (125)"
+done
+assert_contains "$ERR" "drop: UDP port options need --net isolated (the network mode is filtered)" "... saying what the option needs"
+
+# drop enter gets the instance's proxy variables, from the instance as it was started ([net] proxy_port from -c here).
+printf '[drop]\ninclude = f.ini\n[net]\nproxy_port = 3130\n' >"$CONFIG_DIR/pp.ini"
+# (not fdrop: run_cmd's output files are the next command's)
+nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" run -e f -c "$CONFIG_DIR/pp.ini" -- sleep 30 \
+	</dev/null >/dev/null 2>&1 &
+ENTERBG=$!
+_t_bg_pids="${_t_bg_pids:-} $ENTERBG"
+wait_for 10 sh -c "pgrep --ns $HOLDER --nslist net -x drop-proxy >/dev/null"
+run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" enter -e f -- \
+	sh -c 'echo "$HTTP_PROXY $https_proxy $ALL_PROXY $NO_PROXY"; curl -sS --max-time 5 http://allowed.test/enter'
+assert_eq "$OUT" "http://127.0.0.1:3130 http://127.0.0.1:3130 socks5h://127.0.0.1:3130 localhost,127.0.0.1,::1
+ok 198.51.100.2:80 /enter" "drop enter into a filtered instance: the proxy variables of that instance, and they work"
+kill "$(pgrep --ns "$HOLDER" --nslist net -x drop)" 2>/dev/null
+wait "$ENTERBG" 2>/dev/null
+
 # The proxy itself: its own process, filter, no privileges; dies with drop.
 fdrop -- sleep 30 2>/dev/null &
 DROPBG=$!
 _t_bg_pids="${_t_bg_pids:-} $DROPBG"
 PROXY=
-# Only this test's proxies (in its host namespace): other runs of the test user may have theirs.
-our_proxies() {
-	local p
-	for p in $(pgrep -x drop-proxy); do
-		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$(readlink "/proc/$HOLDER/ns/net")" ] && echo "$p"
-	done
-}
-any_proxy() { [ -n "$(our_proxies)" ]; }
-wait_for 10 any_proxy && PROXY=$(our_proxies | tail -n 1)
+# Only this test's proxies: other runs of this script may share the machine.
+myproxy() { pgrep --ns "$HOLDER" --nslist net -x drop-proxy "$@"; }
+wait_for 10 sh -c "pgrep --ns $HOLDER --nslist net -x drop-proxy >/dev/null" && PROXY=$(myproxy -n)
 st=$(cat "/proc/$PROXY/status" 2>/dev/null)
 assert_match "$st" "NoNewPrivs:[[:space:]]+1" "the proxy has no_new_privs"
 assert_match "$st" "Seccomp:[[:space:]]+2" "the proxy runs under a seccomp filter"
 assert_match "$st" "CapEff:[[:space:]]+0+$" "the proxy has no effective capabilities (though drop runs as root in its namespace)"
 assert_match "$st" "CapPrm:[[:space:]]+0+$" "... nor permitted ones"
 assert_eq "$(readlink "/proc/$PROXY/ns/net")" "$(readlink "/proc/$HOLDER/ns/net")" "the proxy runs in the host's network namespace"
-DROPPID=$(ps -o ppid= -p "$PROXY" | tr -d " ") # the proxy is drop's child
+# drop itself (its clones, pid 1 and the proxy, have drop's command line too, but names of their own).
+DROPPID=$(pgrep --ns "$HOLDER" --nslist net -x drop)
+assert_match "$DROPPID" "^[0-9]+$" "drop's own process is found (not pid 1 or the proxy)"
 kill -KILL "$DROPPID" 2>/dev/null
 check "drop SIGKILLed: the proxy dies within 2 s" wait_for 2 pids_dead "$PROXY"
 wait "$DROPBG" 2>/dev/null
 fdrop -- true
-check_not "a normal exit leaves no proxy behind" any_proxy
+check_not "a normal exit leaves no proxy behind" myproxy
 
 done_testing
