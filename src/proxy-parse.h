@@ -44,6 +44,8 @@ enum parse_rc http_parse_head(const uint8_t *buf, size_t len, struct http_req *r
  * out, 0 when cap is too small.
  */
 size_t http_origin_head(const uint8_t *buf, const struct http_req *r, uint8_t *out, size_t cap);
+/* Room enough for the origin form of any head that fits PROXY_HEAD_MAX: its own bytes, the Host line, Connection: close. */
+#define PROXY_ORIGIN_HEAD_MAX (PROXY_HEAD_MAX + sizeof("Host: []:65535\r\nConnection: close\r\n") + HOST_NAME_MAX_LEN)
 
 /* SOCKS5 greeting: VER 5, NMETHODS, METHODS. *no_auth tells whether method 0 was offered. */
 enum parse_rc socks_parse_greeting(const uint8_t *buf, size_t len, size_t *used, int *no_auth);

@@ -243,9 +243,14 @@ static void connected(struct proxy *p, struct conn *c)
 		c->in_off = c->req.head_len;
 	} else {
 		/* The head in origin form, one request per connection; then whatever followed it, as sent. */
-		uint8_t head[PROXY_HEAD_MAX + 64];
+		uint8_t head[PROXY_ORIGIN_HEAD_MAX];
 		size_t n = http_origin_head(c->in, &c->req, head, sizeof(head));
 		size_t rest = c->in_len - c->req.head_len;
+
+		if (!n) { /* cannot happen with PROXY_ORIGIN_HEAD_MAX; never send the rest as a head */
+			http_reply(c, "400 Bad Request", "", "drop: bad proxy request: the head is too long\n");
+			return;
+		}
 
 		memmove(c->in + n, c->in + c->req.head_len, rest);
 		memcpy(c->in, head, n);
