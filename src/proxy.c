@@ -409,19 +409,6 @@ static bool flush_out(struct conn *c)
 	return c->st != C_CLOSING;
 }
 
-static bool flush_in(struct conn *c)
-{
-	while (c->in_off < c->in_len) {
-		ssize_t n = send(c->ufd, c->in + c->in_off, c->in_len - c->in_off, MSG_NOSIGNAL);
-
-		if (n < 0)
-			return would_block();
-		c->in_off += (size_t)n;
-	}
-	c->in_off = c->in_len = 0;
-	return true;
-}
-
 /* Read once from fd into buf; false on an error. */
 static bool fill(int fd, uint8_t *buf, size_t *len, size_t cap, bool *eof)
 {
@@ -436,16 +423,48 @@ static bool fill(int fd, uint8_t *buf, size_t *len, size_t cap, bool *eof)
 	return true;
 }
 
-/* Both directions, each read only when its buffer is empty, then written at once. */
+/* Rounds of one direction per wakeup: 1 MiB at most, then the other connections get their turn. */
+#define PUMP_ROUNDS 16
+
+/*
+ * One direction of a relayed connection: read while buf has room, send what
+ * it holds, round after round until neither moves (or PUMP_ROUNDS), so one
+ * poll wakeup moves all that is ready; false on an error.
+ */
+static bool pump(int src, int dst, uint8_t *buf, size_t *len, size_t *off, bool *eof)
+{
+	for (int round = 0; round < PUMP_ROUNDS; round++) {
+		size_t had = *len, sent = *off;
+		ssize_t n;
+
+		if (*off && *len - *off < BUF_SIZE / 2) {
+			/* Room at the tail again, for the rest of a partial send. */
+			memmove(buf, buf + *off, *len - *off);
+			*len -= *off;
+			*off = 0;
+		}
+		if (!*eof && *len < BUF_SIZE && !fill(src, buf, len, BUF_SIZE, eof))
+			return false;
+		if (*off < *len) {
+			n = send(dst, buf + *off, *len - *off, MSG_NOSIGNAL);
+			if (n < 0 && !would_block())
+				return false;
+			if (n > 0)
+				*off += (size_t)n;
+		}
+		if (*off == *len)
+			*off = *len = 0;
+		if (*len == had && *off == sent)
+			break;
+	}
+	return true;
+}
+
+/* Both directions, each drained until it would block; half-closes passed on once a side's bytes are out. */
 static bool relay(struct conn *c)
 {
-	if (!c->in_len && !c->c_eof && !fill(c->cfd, c->in, &c->in_len, BUF_SIZE, &c->c_eof))
-		return false;
-	if (!flush_in(c))
-		return false;
-	if (!c->out_len && !c->u_eof && !fill(c->ufd, c->out, &c->out_len, BUF_SIZE, &c->u_eof))
-		return false;
-	if (!flush_out(c))
+	if (!pump(c->cfd, c->ufd, c->in, &c->in_len, &c->in_off, &c->c_eof) ||
+	    !pump(c->ufd, c->cfd, c->out, &c->out_len, &c->out_off, &c->u_eof))
 		return false;
 	if (c->c_eof && !c->in_len)
 		shutdown(c->ufd, SHUT_WR);
@@ -590,7 +609,7 @@ static short client_events(const struct conn *c)
 	case C_SOCKS_REQ:
 		return (short)(ev | POLLIN);
 	case C_RELAY:
-		return (short)(ev | (!c->in_len && !c->c_eof ? POLLIN : 0));
+		return (short)(ev | (c->in_len < BUF_SIZE && !c->c_eof ? POLLIN : 0));
 	default:
 		return ev;
 	}
@@ -602,7 +621,7 @@ static short upstream_events(const struct conn *c)
 		return POLLOUT;
 	if (c->st != C_RELAY)
 		return 0;
-	return (short)((c->in_len ? POLLOUT : 0) | (!c->out_len && !c->u_eof ? POLLIN : 0));
+	return (short)((c->in_off < c->in_len ? POLLOUT : 0) | (c->out_len < BUF_SIZE && !c->u_eof ? POLLIN : 0));
 }
 
 static int next_timeout(struct proxy *p, uint64_t now)
