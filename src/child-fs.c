@@ -697,19 +697,48 @@ static int ensure_entry(struct fs_ctx *ctx, const char *dir, const char *name, c
  * empty hooks/, info/ and worktrees/, so the sandbox cannot create one that
  * points the host's git at a directory or a command it wrote.
  */
-static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err)
+static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err);
+
+/* Each submodule's git directory under git/modules, pinned first, to a bounded depth. */
+static int protect_modules(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err)
 {
-	static const char *const ro_entries[] = { "hooks", "config", "info", "commondir", "config.worktree", "worktrees" };
 	autofree char *modules = path_join(git, "modules");
 	autoclose int mfd = -1;
-	autoclose int dfd = -1;
 	struct dirent *de;
-	int has_common;
+	int lfd, rc = 0;
 	DIR *d;
 
 	if (!modules)
 		return err_sys(err, DROP_ESETUP, "out of memory");
+	if (depth >= 4)
+		return 0;
+	if (pin_dir(ctx, modules, err) < 0)
+		return -1;
+	if (mnt_target(ctx->root_fd, modules, TARGET_DIR, false, &mfd) != TARGET_OK)
+		return 0; /* none */
+	lfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d) {
+		if (lfd >= 0)
+			close(lfd);
+		return err_sys(err, DROP_ESETUP, "cannot list %s", modules);
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		autofree char *sub = de->d_name[0] == '.' || de->d_type != DT_DIR ? NULL : path_join(modules, de->d_name);
+
+		if (sub)
+			rc = protect_git(ctx, sub, depth + 1, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, struct drop_err *err)
+{
+	static const char *const ro_entries[] = { "hooks", "config", "info", "commondir", "config.worktree", "worktrees" };
+	autoclose int dfd = -1;
 	enum target_result r;
+	int has_common;
 
 	if (ctx->setup->git_mode != GIT_SAFE)
 		return run_readonly(ctx, git, err);
@@ -733,25 +762,12 @@ static int protect_git(struct fs_ctx *ctx, const char *git, unsigned depth, stru
 	for (size_t i = 0; i < sizeof(ro_entries) / sizeof(ro_entries[0]); i++) {
 		autofree char *p = path_join(git, ro_entries[i]);
 
-		if (!p || run_readonly(ctx, p, err) < 0)
-			return p ? -1 : err_sys(err, DROP_ESETUP, "out of memory");
-	}
-	if (depth >= 4 || pin_dir(ctx, modules, err) < 0 ||
-	    mnt_target(ctx->root_fd, modules, TARGET_DIR, false, &mfd) != TARGET_OK)
-		return depth >= 4 ? 0 : (err->msg[0] ? -1 : 0);
-	d = fdopendir(openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	if (!d)
-		return err_sys(err, DROP_ESETUP, "cannot list %s", modules);
-	while ((de = readdir(d))) {
-		autofree char *sub = de->d_name[0] == '.' ? NULL : path_join(modules, de->d_name);
-
-		if (sub && de->d_type == DT_DIR && protect_git(ctx, sub, depth + 1, err) < 0) {
-			closedir(d);
+		if (!p)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		if (run_readonly(ctx, p, err) < 0)
 			return -1;
-		}
 	}
-	closedir(d);
-	return 0;
+	return protect_modules(ctx, git, depth, err);
 }
 
 /*

@@ -46,7 +46,7 @@ int cmd_help(const struct cmd_entry *e);
 /* "usage: LINE" in err; returns e's usage status. */
 int cmd_usage_error(const struct cmd_entry *e, struct drop_err *err);
 
-/* The entries' functions; ls, rm, ps, profiles and doctor get their arguments alone in argv. */
+/* The entries' functions; rm, ps, profiles and doctor get their arguments alone in argv. */
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);
 int cmd_enter(struct cmd_ctx *ctx, int argc, char **argv, struct drop_err *err);

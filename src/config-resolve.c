@@ -11,7 +11,7 @@
 
 /* Scalars land in a bool, an enum (unsigned int sized) or a uint64_t. */
 _Static_assert(sizeof(enum net_mode) == sizeof(unsigned) && sizeof(enum dbus_mode) == sizeof(unsigned) &&
-		       sizeof(enum cwd_mode) == sizeof(unsigned),
+		       sizeof(enum cwd_mode) == sizeof(unsigned) && sizeof(enum git_mode) == sizeof(unsigned),
 	       "enum settings are stored as unsigned int");
 
 static void *field(struct drop_settings *s, const struct cfg_key_def *d)

@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "mount.h"
+#include "sys.h"
 #include "util.h"
 
 #define GIT_LINK_MAX 4096
@@ -19,19 +20,16 @@
 /* A small regular file below dir, without its trailing newline; NULL when absent, odd or too long. */
 static char *read_small(int dir, const char *name)
 {
-	autoclose int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char buf[GIT_LINK_MAX + 1];
-	struct stat st;
-	ssize_t n;
+	char *text = NULL;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > GIT_LINK_MAX)
+	if (read_file_at(dir, name, GIT_LINK_MAX, READ_NOFOLLOW | READ_REGULAR, &text, NULL) < 0)
 		return NULL;
-	n = read(fd, buf, GIT_LINK_MAX);
-	if (n <= 0)
+	text[strcspn(text, "\n")] = '\0';
+	if (!text[0] || strchr(text, '\r')) {
+		free(text);
 		return NULL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return strlen(buf) == strcspn(buf, "\r") ? strdup(buf) : NULL;
+	}
+	return text;
 }
 
 /*

@@ -290,17 +290,17 @@ int net_wait_ready(struct net *n, int timeout_ms, int stop_fd, struct drop_err *
 	return 0;
 }
 
+void net_init(struct net *n)
+{
+	*n = (struct net){ .pid = -1, .pidfd = -1, .inotify_fd = -1 };
+}
+
 /*
  * pasta has nothing to flush: it is SIGKILLed, which no process can survive.
  * Its exit (closing its tap device, which the kernel unregisters through RCU
  * grace periods) takes some tens of milliseconds, so the caller kills it as
  * soon as the program's status is known and waits for it last (net_stop).
  */
-void net_init(struct net *n)
-{
-	*n = (struct net){ .pid = -1, .pidfd = -1, .inotify_fd = -1 };
-}
-
 void net_kill(struct net *n)
 {
 	if (!n || n->killed)

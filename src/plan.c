@@ -186,24 +186,20 @@ fail:
  * one are mounted at their own paths (read-write, for [fs] git = safe; else
  * read-only), so git works inside; the child applies the rule to them.
  */
-static int add_gitdirs(const struct plan_input *in, struct drop_setup *setup, const char *src)
+static int add_gitdirs(const struct plan_input *in, struct drop_setup *setup, const char *src, struct drop_err *err)
 {
 	autofree char *gitdir = NULL, *common = NULL;
 	const char *dirs[2];
 	int r;
 
-	struct drop_err err;
-
 	if (in->settings->git == GIT_RW)
 		return 0;
 	r = gitdir_linked(src, setup->writable, &gitdir, &common);
 	if (r <= 0)
-		return r;
+		return r < 0 ? err_sys(err, DROP_ESETUP, "out of memory") : 0;
 	/* Read-write from now on: recorded like every read-write source. */
-	if (in->settings->git == GIT_SAFE && state_record_rw(in->paths, common, setup->writable, &err) < 0) {
-		log_msg("%s", err.msg);
+	if (in->settings->git == GIT_SAFE && state_record_rw(in->paths, common, setup->writable, err) < 0)
 		return -1;
-	}
 	dirs[0] = common;
 	dirs[1] = gitdir;
 	for (size_t i = 0; i < 2; i++) {
@@ -214,13 +210,13 @@ static int add_gitdirs(const struct plan_input *in, struct drop_setup *setup, co
 		out->flags = MOUNT_F_GITDIR | (in->settings->git == GIT_SAFE ? MOUNT_F_RW : 0);
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
-			return -1;
+			return err_sys(err, DROP_ESETUP, "out of memory");
 	}
 	return 0;
 }
 
 /* Sources are host paths: a missing one is skipped now, with SPEC 5's message unless it is opt. */
-static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
+static int build_mounts(const struct plan_input *in, struct drop_setup *setup, struct drop_err *err)
 {
 	const struct drop_settings *s = in->settings;
 
@@ -229,7 +225,7 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 	/* Each mount may bring two git directories. */
 	setup->mounts = calloc(3 * s->n_mounts + n_gui + 1, sizeof(*setup->mounts));
 	if (!setup->mounts)
-		return -1;
+		return err_sys(err, DROP_ESETUP, "out of memory");
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct mount_req *m = &s->mounts[i];
 		struct mount_spec *out = &setup->mounts[setup->n_mounts];
@@ -245,8 +241,8 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 		out->flags = (m->rw ? MOUNT_F_RW : 0) | (m->opt ? MOUNT_F_OPTIONAL : 0);
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
-			return -1;
-		if (m->rw && add_gitdirs(in, setup, m->src) < 0)
+			return err_sys(err, DROP_ESETUP, "out of memory");
+		if (m->rw && add_gitdirs(in, setup, m->src, err) < 0)
 			return -1;
 	}
 	/* [gui] mounts last: nothing configured can cover a socket or device they bind. */
@@ -258,7 +254,7 @@ static int build_mounts(const struct plan_input *in, struct drop_setup *setup)
 		out->flags = in->gui->mounts[i].flags;
 		setup->n_mounts++;
 		if (!out->src || !out->dst)
-			return -1;
+			return err_sys(err, DROP_ESETUP, "out of memory");
 	}
 	return 0;
 }
@@ -344,10 +340,13 @@ int plan_setup(const struct plan_input *in, struct drop_setup *setup, struct dro
 		setup_free(setup);
 		return -1;
 	}
-	if (build_scalars(in, setup) < 0 || build_env(in, setup) < 0 || build_argv(in, setup) < 0 ||
-	    build_mounts(in, setup) < 0) {
+	if (build_scalars(in, setup) < 0 || build_env(in, setup) < 0 || build_argv(in, setup) < 0) {
 		setup_free(setup);
 		return err_sys(err, DROP_ESETUP, "cannot prepare the sandbox");
+	}
+	if (build_mounts(in, setup, err) < 0) {
+		setup_free(setup);
+		return -1;
 	}
 	return 0;
 }

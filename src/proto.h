@@ -18,7 +18,8 @@
 
 /*
  * The fixed sequence: parent SETUP -> child PTY (with fd) or NOPTY ->
- * child LISTENER (with the listening socket; filtered network only) ->
+ * child LISTENER, one per listening socket (filtered network only: the
+ * proxy's, then each tcp_host's) ->
  * child READY (filesystem built, waiting) or ERROR -> parent GO ->
  * child execs (or sends ERROR if exec fails before the program starts).
  * Then pid 1 sends STATUS on the status pipe for each stop of the program

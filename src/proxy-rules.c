@@ -115,7 +115,7 @@ int host_canon(const char *host, size_t len, struct dest *d)
 	return 0;
 }
 
-static int parse_port(const char *s, size_t len, uint16_t *port)
+static int parse_port_span(const char *s, size_t len, uint16_t *port)
 {
 	unsigned long v = 0;
 
@@ -154,7 +154,7 @@ int authority_parse(const char *s, size_t len, uint16_t default_port, struct des
 		if (!default_port)
 			return -1;
 		d->port = default_port;
-	} else if (parse_port(s + host_len + 1, len - host_len - 1, &d->port) < 0) {
+	} else if (parse_port_span(s + host_len + 1, len - host_len - 1, &d->port) < 0) {
 		return -1;
 	}
 	return host_canon(s, host_len, d);

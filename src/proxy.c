@@ -637,7 +637,8 @@ static void conn_io(struct proxy *p, struct conn *c, short crev, short urev)
 		if (crev & (POLLHUP | POLLERR))
 			alive = false;
 		else if (urev) {
-			getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+				soerr = errno;
 			if (soerr) {
 				close(c->ufd);
 				c->ufd = -1;
