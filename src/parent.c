@@ -162,6 +162,8 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	args.make_netns = !join && (p->setup.net_mode == NET_OFF || p->in->proxy);
 	args.proxy_port = !join && p->in->proxy ? p->in->proxy->port : 0;
 	args.tcp_host = args.proxy_port ? &p->in->settings->tcp_host : NULL;
+	args.broker_fd = -1;
+	args.tcp_publish = NULL;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
