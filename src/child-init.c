@@ -1,4 +1,4 @@
-/* child-init.c: pid 1 of the sandbox: reaps orphans, forwards signals, exits with the program's status. */
+/* child-init.c: pid 1 of the sandbox: reaps orphans, forwards signals, answers the publish broker, exits with the program's status. */
 #include "child-init.h"
 
 #include <errno.h>

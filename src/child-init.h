@@ -1,4 +1,4 @@
-/* child-init.h: pid 1 of the sandbox: reaps orphans, forwards signals, exits with the program's status. */
+/* child-init.h: pid 1 of the sandbox: reaps orphans, forwards signals, answers the publish broker, exits with the program's status. */
 #ifndef DROP_CHILD_INIT_H
 #define DROP_CHILD_INIT_H
 
