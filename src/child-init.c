@@ -1,15 +1,20 @@
-/* child-init.c: pid 1 of the sandbox: reaps orphans, forwards signals, exits with the program's status. */
+/* child-init.c: pid 1 of the sandbox: reaps orphans, forwards signals, answers the publish broker, exits with the program's status. */
 #include "child-init.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "proto.h"
+#include "wire.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
 
@@ -81,7 +86,83 @@ static void forward(pid_t program, int sig)
 	kill(program, sig);
 }
 
-void init_supervise(pid_t program, int report_fd, struct program_end *end)
+/* ---- the publish broker ---- */
+
+static bool published(const struct port_list *l, unsigned port)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (l->v[i].sandbox_port == port)
+			return true;
+	return false;
+}
+
+/* A socket connecting to the sandbox's loopback at port: the connect is under way or done; -1 with errno. */
+static int broker_connect(uint8_t family, uint16_t port)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = family == 4 ? connect(fd, (struct sockaddr *)&s4, sizeof(s4)) : connect(fd, (struct sockaddr *)&s6, sizeof(s6));
+	if (rc == 0 || errno == EINPROGRESS)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+bool init_broker_serve(const struct init_broker *b)
+{
+	uint8_t req[8];
+	ssize_t n;
+
+	while ((n = recv(b->fd, req, sizeof(req), MSG_DONTWAIT)) > 0) {
+		uint16_t port = (uint16_t)(req[1] << 8 | req[2]);
+		uint8_t status = BROKER_OK;
+		int sock, rc;
+
+		if (n != BROKER_REQ_SIZE || (req[0] != 4 && req[0] != 6) || !published(b->publish, port))
+			return false;
+		sock = broker_connect(req[0], port);
+		if (sock < 0)
+			status = errno == ECONNREFUSED ? BROKER_REFUSED : BROKER_FAILED;
+		if (sock >= 0) {
+			rc = wire_send_with_fd(b->fd, &status, 1, sock);
+			close(sock);
+		} else {
+			rc = send(b->fd, &status, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
+		}
+		if (rc < 0)
+			return false;
+	}
+	return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+/* Wait for a signal, serving the broker meanwhile; false when the signalfd fails. */
+static bool next_signal(int sfd, struct init_broker *b, struct signalfd_siginfo *si)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = b ? b->fd : -1, .events = POLLIN } };
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (pfd[1].revents && !init_broker_serve(b)) {
+			close(b->fd);
+			b->fd = -1;
+		}
+		if (pfd[0].revents)
+			return read(sfd, si, sizeof(*si)) == sizeof(*si) || errno == EINTR || errno == EAGAIN;
+	}
+}
+
+void init_supervise(pid_t program, int report_fd, struct init_broker *broker, struct program_end *end)
 {
 	struct signalfd_siginfo si;
 	sigset_t set;
@@ -94,15 +175,15 @@ void init_supervise(pid_t program, int report_fd, struct program_end *end)
 		return;
 	init_forwarded_signals(&set);
 	sigaddset(&set, SIGCHLD);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return;
 	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(si))
+		si.ssi_signo = 0;
+		if (!next_signal(sfd, broker, &si))
 			return;
+		if (!si.ssi_signo)
+			continue;
 		if (si.ssi_signo != SIGCHLD)
 			forward(program, (int)si.ssi_signo);
 		else if (reap(program, report_fd, end))

@@ -232,9 +232,10 @@ fail:
  */
 __attribute__((noreturn)) static void exit_reporting(const struct child_args *args, pid_t program)
 {
+	struct init_broker broker = { .fd = args->broker_fd, .publish = args->tcp_publish };
 	struct program_end end;
 
-	init_supervise(program, args->status_fd, &end);
+	init_supervise(program, args->status_fd, broker.fd >= 0 ? &broker : NULL, &end);
 	init_report(args->status_fd, end.wait_status, end.maxrss_kib);
 	_exit(init_exit_code(end.wait_status));
 }
@@ -275,7 +276,7 @@ static void close_inherited_stdio(struct child *c)
  */
 static void close_inherited_fds(const struct child_args *args)
 {
-	const int keep[] = { args->sock, args->status_fd, args->stdio[0], args->stdio[1], args->stdio[2] };
+	const int keep[] = { args->sock, args->status_fd, args->stdio[0], args->stdio[1], args->stdio[2], args->broker_fd };
 
 	sys_close_fds_except(keep, sizeof(keep) / sizeof(keep[0]));
 }

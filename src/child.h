@@ -14,6 +14,8 @@ struct child_args {
 	bool make_netns;   /* --net off or filtered: clone left the network namespace to the child (child-helper.c) */
 	unsigned proxy_port; /* filtered: listen on 127.0.0.1:proxy_port there and pass the socket out; 0 otherwise */
 	const struct port_list *tcp_host; /* filtered: listen on each sandbox port too, for the proxy to relay; or NULL */
+	int broker_fd;     /* filtered with tcp_publish: pid 1's end of the publish broker (proto.h); -1 otherwise */
+	const struct port_list *tcp_publish; /* the ports the broker may connect to; or NULL */
 };
 
 /* Never returns: exits with the program's status, or 125 after reporting an ERROR. */

@@ -140,12 +140,12 @@ static int check_auto_alone(const struct cfg_values *vals, const char *name, str
 	return 0;
 }
 
-/* Which entries a mode can carry: all with isolated; with filtered, explicit TCP host ports (drop relays them). */
+/* Which entries a mode can carry: all with isolated; with filtered, explicit TCP ports (drop relays them). */
 static bool port_usable(enum net_mode net, enum cfg_key k, const struct port_req *p)
 {
 	if (net == NET_ISOLATED)
 		return true;
-	return net == NET_FILTERED && k == CFG_NET_TCP_HOST && !p->is_auto;
+	return net == NET_FILTERED && (k == CFG_NET_TCP_HOST || k == CFG_NET_TCP_PUBLISH) && !p->is_auto;
 }
 
 static const char *port_needs(enum net_mode net, enum cfg_key k)
@@ -154,8 +154,6 @@ static const char *port_needs(enum net_mode net, enum cfg_key k)
 		return "port options need --net isolated";
 	if (k == CFG_NET_TCP_HOST)
 		return "tcp_host = auto needs --net isolated (filtered relays only the ports it names)";
-	if (k == CFG_NET_TCP_PUBLISH)
-		return "tcp_publish needs --net isolated (not yet relayed with filtered)";
 	return "UDP port options need --net isolated";
 }
 

@@ -1,7 +1,9 @@
 /* parent-proxy.c: the parent's side of the filtered network: start the proxy process, tally its events, stop and reap it. */
 #include "parent-proxy.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +31,104 @@ void pproxy_init(struct parent_proxy *pp)
 	pp->event_fd = -1;
 }
 
-static void close_listeners(int listen_fd, const struct proxy_forward *fwd, size_t n_fwd)
+void publishing_init(struct proxy_publishing *pub)
+{
+	pub->n = 0;
+	pub->broker_fd = -1;
+}
+
+void publishing_close(struct proxy_publishing *pub)
+{
+	for (size_t i = 0; i < pub->n; i++)
+		close(pub->v[i].listen_fd);
+	if (pub->broker_fd >= 0)
+		close(pub->broker_fd);
+	publishing_init(pub);
+}
+
+/* Listen on addr:port of the host; 0, 1 when addr is ::1 and the host has no IPv6, or -1 with err. */
+static int publish_listen(struct proxy_publishing *pub, const char *addr, const struct port_req *r,
+			  struct drop_err *err)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = sizeof(*in4);
+	int one = 1, fd, e;
+
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(r->host_port);
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(r->host_port);
+		len = sizeof(*in6);
+	} else {
+		return err_set(err, DROP_ESETUP, "cannot publish port %u: '%s' is not an IP address", r->host_port, addr);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    bind(fd, (struct sockaddr *)&ss, len) == 0 && listen(fd, 512) == 0) {
+		pub->v[pub->n++] = (struct proxy_publish){ .listen_fd = fd, .sandbox_port = r->sandbox_port };
+		return 0;
+	}
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!r->host_ip && ss.ss_family == AF_INET6 && (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
+		return 1;
+	if (e == EADDRINUSE)
+		return err_set(err, DROP_ESETUP, "cannot publish port %u: the host already uses it; publish it on "
+			       "another host port (-t OTHER:%u)", r->host_port, r->sandbox_port);
+	if (e == EACCES)
+		return err_set(err, DROP_ESETUP, "cannot publish port %u: ports this low need privileges on the host "
+			       "(sysctl net.ipv4.ip_unprivileged_port_start); publish it on a higher host port",
+			       r->host_port);
+	errno = e;
+	return err_sys(err, DROP_ESETUP, "cannot publish port %u on %s", r->host_port, addr);
+}
+
+int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, int *inner, struct drop_err *err)
+{
+	int pair[2];
+
+	*inner = -1;
+	for (size_t i = 0; i < publish->n && i < FILTERED_MAX_FORWARDS; i++) {
+		const struct port_req *r = &publish->v[i];
+
+		if (publish_listen(pub, r->host_ip ? r->host_ip : "127.0.0.1", r, err) < 0 ||
+		    (!r->host_ip && publish_listen(pub, "::1", r, err) < 0))
+			goto fail;
+	}
+	if (!pub->n)
+		return 0;
+	/* Non-blocking at both ends: pid 1 never waits for the proxy, nor the proxy for pid 1. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0) {
+		err_sys(err, DROP_ESETUP, "cannot create the publish broker's socket");
+		goto fail;
+	}
+	pub->broker_fd = pair[0];
+	*inner = pair[1];
+	return 0;
+fail:
+	publishing_close(pub);
+	return -1;
+}
+
+static void close_listeners(int listen_fd, const struct proxy_forward *fwd, size_t n_fwd,
+			    struct proxy_publishing *pub)
 {
 	close(listen_fd);
 	for (size_t i = 0; i < n_fwd; i++)
 		close(fwd[i].listen_fd);
+	if (pub)
+		publishing_close(pub);
 }
 
 int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd,
-		 const struct proxy_forward *fwd, size_t n_fwd, int verbosity,
+		 const struct proxy_forward *fwd, size_t n_fwd, struct proxy_publishing *pub, int verbosity,
 		 struct proxy_tally *tally, struct drop_err *err)
 {
 	int pair[2];
@@ -46,20 +137,21 @@ int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int li
 	pp->verbosity = verbosity;
 	pp->tally = tally;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		close_listeners(listen_fd, fwd, n_fwd);
+		close_listeners(listen_fd, fwd, n_fwd, pub);
 		return err_sys(err, DROP_ESETUP, "cannot create the proxy's event socket");
 	}
 	pp->pid = sys_clone_ns(0, &pp->pidfd);
 	if (pp->pid == 0) {
 		struct proxy_input in = { .allow = allow, .listen_fd = listen_fd, .event_fd = pair[1],
-					  .hosts_path = "/etc/hosts", .fwd = fwd, .n_fwd = n_fwd };
+					  .hosts_path = "/etc/hosts", .fwd = fwd, .n_fwd = n_fwd,
+					  .pub = pub && pub->n ? pub : NULL };
 		/* The proxy parses the sandbox's bytes: it keeps none of the host's variables (tokens). */
 		clearenv();
 		close(pair[0]);
 		proxy_main(&in, parent);
 	}
 	close(pair[1]);
-	close_listeners(listen_fd, fwd, n_fwd);
+	close_listeners(listen_fd, fwd, n_fwd, pub);
 	if (pp->pid < 0) {
 		close(pair[0]);
 		return err_sys(err, DROP_ESETUP, "cannot start the filtered network's proxy");

@@ -31,13 +31,25 @@ struct parent_proxy {
 };
 
 void pproxy_init(struct parent_proxy *pp);
+/* No listener, no broker. */
+void publishing_init(struct proxy_publishing *pub);
+/* Close what pub still owns (the caller's copies after pproxy_start, or all on a failed start). */
+void publishing_close(struct proxy_publishing *pub);
 /*
- * Fork the proxy on listen_fd and the tcp_host listeners in fwd (this call
- * closes them all in the parent). With
- * -v each refused destination is printed once, when it first happens.
+ * tcp_publish with --net filtered, before the sandbox exists: listen on the
+ * host for each entry (its address, or both 127.0.0.1 and ::1, the latter
+ * skipped where the host has no IPv6) and make the broker's socket pair;
+ * *inner is pid 1's end. A port in use is the SPEC's one line.
+ */
+int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, int *inner, struct drop_err *err);
+/*
+ * Fork the proxy on listen_fd, the tcp_host listeners in fwd and the
+ * tcp_publish ones in pub (or NULL) (this call closes them all in the
+ * parent, and pub's broker end). With -v each refused destination is
+ * printed once, when it first happens.
  */
 int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd,
-		 const struct proxy_forward *fwd, size_t n_fwd, int verbosity,
+		 const struct proxy_forward *fwd, size_t n_fwd, struct proxy_publishing *pub, int verbosity,
 		 struct proxy_tally *tally, struct drop_err *err);
 /* Read the events that have arrived (the relay calls it when event_fd is readable); false once the proxy hung up. */
 bool pproxy_events(void *pp);

@@ -42,6 +42,8 @@ struct parent {
 	sigset_t old_mask;
 	struct net net;
 	struct parent_proxy proxy;
+	struct proxy_publishing pub;      /* tcp_publish with filtered: host listeners and the broker, for the proxy */
+	int broker_inner;                 /* pid 1's end of the broker, -1 once cloned or without one */
 	struct term_state term;
 	bool go_sent;
 };
@@ -162,6 +164,8 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	args.make_netns = !join && (p->setup.net_mode == NET_OFF || p->in->proxy);
 	args.proxy_port = !join && p->in->proxy ? p->in->proxy->port : 0;
 	args.tcp_host = args.proxy_port ? &p->in->settings->tcp_host : NULL;
+	args.broker_fd = p->broker_inner;
+	args.tcp_publish = p->broker_inner >= 0 ? &p->in->settings->tcp_publish : NULL;
 	for (int fd = 0; fd < 3; fd++)
 		args.stdio[fd] = p->child_end[fd];
 	/* Only real root can shed supplementary groups (a namespaced root may be denied
@@ -179,6 +183,9 @@ static int spawn_child(struct parent *p, struct drop_err *err)
 	}
 	close(p->child_sock);
 	p->child_sock = -1;
+	if (p->broker_inner >= 0)
+		close(p->broker_inner);
+	p->broker_inner = -1;
 	close(p->status_pipe[1]);
 	p->status_pipe[1] = -1;
 	for (int fd = 0; fd < 3; fd++) {
@@ -323,7 +330,8 @@ static int start_proxy(struct parent *p, struct drop_err *err)
 			close(fwd[i].listen_fd);
 		return -1;
 	}
-	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, fwd, n_fwd, p->in->verbosity, p->in->tally, err);
+	return pproxy_start(&p->proxy, &p->in->proxy->allow, fd, fwd, n_fwd, &p->pub, p->in->verbosity, p->in->tally,
+			    err);
 }
 
 static int handshake(struct parent *p, struct drop_err *err)
@@ -429,6 +437,9 @@ static void parent_cleanup(struct parent *p)
 	term_restore(&p->term);
 	net_stop(&p->net);
 	pproxy_stop(&p->proxy);
+	publishing_close(&p->pub);
+	if (p->broker_inner >= 0)
+		close(p->broker_inner);
 	for (int fd = 0; fd < 3; fd++) {
 		if (p->child_end[fd] >= 0)
 			close(p->child_end[fd]);
@@ -454,14 +465,19 @@ static void parent_cleanup(struct parent *p)
 int parent_run(const struct parent_input *in, struct drop_err *err)
 {
 	struct parent p = { .in = in, .setup = *in->setup, .sock = -1, .child_sock = -1, .status_pipe = { -1, -1 }, .pid = -1,
-			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .term = { .fd = -1 } };
+			    .pidfd = -1, .pty_master = -1, .sigfd = -1, .broker_inner = -1, .term = { .fd = -1 } };
 	int status = -1;
 
 	net_init(&p.net);
 	pproxy_init(&p.proxy);
+	publishing_init(&p.pub);
 	for (int fd = 0; fd < 3; fd++)
 		p.child_end[fd] = p.our_end[fd] = -1;
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
+		goto out;
+	/* Host ports first: one in use stops the run before any namespace exists. */
+	if (!in->join && in->proxy && in->settings->tcp_publish.n &&
+	    publishing_open(&p.pub, &in->settings->tcp_publish, &p.broker_inner, err) < 0)
 		goto out;
 	read_winsize(&p);
 	if (spawn_child(&p, err) < 0 || (!in->join && write_id_maps(&p, err) < 0))

@@ -36,6 +36,20 @@ enum proto_type {
 	MSG_STATUS = 8,
 };
 
+/*
+ * The publish broker (tcp_publish with the filtered network): a
+ * SOCK_SEQPACKET pair between the proxy and pid 1, which alone can make a
+ * socket in the sandbox's network namespace. A request is
+ * BROKER_REQ_SIZE bytes: the family (4 or 6), then a sandbox port (u16,
+ * big-endian) that tcp_publish names. pid 1 answers each request, in
+ * order, with one status byte: BROKER_OK carries (SCM_RIGHTS) a
+ * non-blocking TCP socket whose connect to 127.0.0.1 or ::1 at that port
+ * is under way; BROKER_REFUSED (nothing listens there) and BROKER_FAILED
+ * carry none. Any other request closes the broker.
+ */
+#define BROKER_REQ_SIZE 3
+enum broker_status { BROKER_OK = 0, BROKER_REFUSED = 1, BROKER_FAILED = 2 };
+
 /* A bind mount the child performs: src is a host path, dst a sandbox path. */
 #define MOUNT_F_RW 0x1
 #define MOUNT_F_OPTIONAL 0x2   /* skip silently if src is missing (e.g. /lib32) */

@@ -25,7 +25,9 @@
 #include "config.h"
 #include "proxy-dns.h"
 #include "proxy-parse.h"
+#include "proto.h"
 #include "sys.h"
+#include "wire.h"
 
 #define BUF_SIZE (64 * 1024)
 #define HEAD_TIMEOUT_MS 10000     /* SPEC 8: a request head arrives within 10 s */
@@ -40,13 +42,18 @@ struct spipe {
 	size_t held;               /* bytes in the pipe */
 };
 
-enum conn_state { C_FREE, C_SNIFF, C_HTTP_HEAD, C_SOCKS_GREET, C_SOCKS_REQ, C_RESOLVE, C_CONNECT, C_RELAY, C_CLOSING };
+enum conn_state {
+	C_FREE, C_SNIFF, C_HTTP_HEAD, C_SOCKS_GREET, C_SOCKS_REQ, C_RESOLVE, C_BROKER, C_CONNECT, C_RELAY, C_CLOSING
+};
 
 struct conn {
 	enum conn_state st;
 	uint32_t gen;              /* tells a late DNS answer for an earlier user of the slot */
 	bool socks;
-	bool forward;              /* a tcp_host connection: relayed as is to the host's loopback */
+	bool forward;              /* tcp_host or tcp_publish: relayed as is, no request */
+	bool publish;              /* tcp_publish: from the host, to the sandbox's port through the broker */
+	bool asked;                /* C_BROKER: the request is with pid 1 */
+	uint8_t family;            /* tcp_publish: 4, then 6 when nothing listens on 127.0.0.1 */
 	int cfd, ufd;              /* client (sandbox) and upstream sockets */
 	uint8_t *in;               /* client bytes not yet sent upstream */
 	size_t in_len, in_off;
@@ -66,8 +73,18 @@ struct pending_event {
 	uint8_t b[4 + HOST_NAME_MAX_LEN + 1];
 };
 
+/* A request with pid 1: the connection it is for, as the slot and its generation. */
+struct broker_ask {
+	uint16_t slot;
+	uint32_t gen;
+};
+
 struct proxy {
 	const struct proxy_input *in;
+	int broker_fd;             /* -1: no tcp_publish, or pid 1 closed it */
+	struct broker_ask asked[PROXY_BROKER_INFLIGHT]; /* a ring, in the order sent: pid 1 answers in order */
+	size_t ask_head, n_asked;
+	size_t n_published;        /* open tcp_publish connections */
 	struct dns *dns;
 	struct conn conns[PROXY_MAX_CONNS];
 	size_t n_open;
@@ -163,6 +180,8 @@ static void conn_close(struct proxy *p, struct conn *c)
 	spipe_close(&c->down);
 	free(c->in);
 	free(c->out);
+	if (c->publish)
+		p->n_published--;
 	memset(c, 0, sizeof(*c));
 	c->st = C_FREE;
 	c->cfd = c->ufd = -1;
@@ -312,6 +331,99 @@ static void try_connect(struct proxy *p, struct conn *c)
 		c->ufd = -1;
 	}
 	unreachable(c);
+}
+
+/* ---- tcp_publish: sockets inside from pid 1 (the broker, proto.h) ---- */
+
+/* pid 1 closed the broker (or sent what it never sends): nothing more can be published. */
+static void broker_lost(struct proxy *p)
+{
+	if (p->broker_fd >= 0)
+		close(p->broker_fd);
+	p->broker_fd = -1;
+	p->n_asked = 0;
+	for (size_t i = 0; i < PROXY_MAX_CONNS; i++)
+		if (p->conns[i].st == C_BROKER)
+			unreachable(&p->conns[i]);
+}
+
+/* Send the requests of connections waiting for a socket, as many as may be with pid 1 at once. */
+static void broker_ask(struct proxy *p)
+{
+	for (size_t i = 0; i < PROXY_MAX_CONNS && p->broker_fd >= 0 && p->n_asked < PROXY_BROKER_INFLIGHT; i++) {
+		struct conn *c = &p->conns[i];
+		uint8_t req[BROKER_REQ_SIZE] = { c->family, (uint8_t)(c->dest.port >> 8), (uint8_t)c->dest.port };
+
+		if (c->st != C_BROKER || c->asked)
+			continue;
+		if (send(p->broker_fd, req, sizeof(req), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
+			if (errno != EAGAIN && errno != EINTR)
+				broker_lost(p);
+			return;
+		}
+		c->asked = true;
+		p->asked[(p->ask_head + p->n_asked++) % PROXY_BROKER_INFLIGHT] =
+			(struct broker_ask){ .slot = (uint16_t)i, .gen = c->gen };
+	}
+}
+
+/* Nothing listens on 127.0.0.1:S: ask for ::1:S once (a server on ::1 only); otherwise the client is closed. */
+static void publish_failed(struct proxy *p, struct conn *c, bool refused)
+{
+	if (refused && c->family == 4) {
+		c->family = 6;
+		c->st = C_BROKER;
+		c->asked = false;
+		broker_ask(p);
+		return;
+	}
+	unreachable(c);
+}
+
+static void broker_answer(struct proxy *p, struct conn *c, uint8_t status, int fd)
+{
+	c->asked = false;
+	if (status == BROKER_OK && fd >= 0) {
+		c->ufd = fd;
+		c->st = C_CONNECT;
+		c->deadline = now_ms() + CONNECT_TIMEOUT_MS;
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	publish_failed(p, c, status == BROKER_REFUSED);
+}
+
+/* pid 1's answers, in the order of the requests; an answer for a connection closed meanwhile is dropped. */
+static void broker_read(struct proxy *p)
+{
+	while (p->broker_fd >= 0) {
+		uint8_t status;
+		int fd = -1;
+		struct broker_ask a;
+		struct conn *c;
+
+		if (wire_recv_with_fd(p->broker_fd, &status, 1, &fd) < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				broker_lost(p);
+			break;
+		}
+		if (!p->n_asked) {
+			if (fd >= 0)
+				close(fd);
+			broker_lost(p);
+			break;
+		}
+		a = p->asked[p->ask_head];
+		p->ask_head = (p->ask_head + 1) % PROXY_BROKER_INFLIGHT;
+		p->n_asked--;
+		c = &p->conns[a.slot];
+		if (c->st == C_BROKER && c->gen == a.gen && c->asked)
+			broker_answer(p, c, status, fd);
+		else if (fd >= 0)
+			close(fd);
+	}
+	broker_ask(p);
 }
 
 /* Only addresses outside the refused ranges, or named as literals by [net] allow. */
@@ -642,7 +754,10 @@ static void conn_io(struct proxy *p, struct conn *c, short crev, short urev)
 			if (soerr) {
 				close(c->ufd);
 				c->ufd = -1;
-				try_connect(p, c);
+				if (c->publish)
+					publish_failed(p, c, soerr == ECONNREFUSED);
+				else
+					try_connect(p, c);
 			} else {
 				connected(p, c);
 			}
@@ -671,32 +786,71 @@ static void too_many(int fd)
 	close(fd);
 }
 
+/* A free slot for the accepted fd, with its buffers; NULL when there is none (fd still the caller's). */
+static struct conn *conn_open(struct proxy *p, int fd)
+{
+	struct conn *c = NULL;
+
+	for (size_t i = 0; i < PROXY_MAX_CONNS && !c; i++)
+		if (p->conns[i].st == C_FREE)
+			c = &p->conns[i];
+	if (!c || !(c->in = malloc(BUF_SIZE)) || !(c->out = malloc(BUF_SIZE))) {
+		if (c) {
+			free(c->in);
+			c->in = NULL;
+		}
+		return NULL;
+	}
+	c->st = C_SNIFF;
+	c->gen = ++p->gen % (UINT32_MAX / PROXY_MAX_CONNS);
+	c->cfd = fd;
+	c->ufd = -1;
+	c->deadline = now_ms() + HEAD_TIMEOUT_MS;
+	p->n_open++;
+	return c;
+}
+
+/*
+ * A host connection to a tcp_publish port: it waits for pid 1's socket.
+ * Over PROXY_MAX_PUBLISHED_CONNS, or once the broker is gone, it is closed
+ * at once (nothing is said: the client sees a closed connection).
+ */
+static void accept_published(struct proxy *p, const struct proxy_publish *pub)
+{
+	for (;;) {
+		int fd = accept4(pub->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c = NULL;
+
+		if (fd < 0)
+			break;
+		if (p->broker_fd < 0 || p->n_published >= PROXY_MAX_PUBLISHED_CONNS || !(c = conn_open(p, fd))) {
+			close(fd);
+			continue;
+		}
+		c->forward = c->publish = true;
+		c->family = 4;
+		c->dest = (struct dest){ .kind = DEST_ADDR, .port = pub->sandbox_port };
+		c->st = C_BROKER;
+		c->deadline = now_ms() + CONNECT_TIMEOUT_MS;
+		p->n_published++;
+	}
+	broker_ask(p);
+}
+
 /* fwd: the index of the tcp_host listener, or -1 for the proxy's own. */
 static void accept_all(struct proxy *p, int listen_fd, int fwd)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct conn *c = NULL;
+		struct conn *c;
 
 		if (fd < 0)
 			return;
-		for (size_t i = 0; i < PROXY_MAX_CONNS && !c; i++)
-			if (p->conns[i].st == C_FREE)
-				c = &p->conns[i];
-		if (!c || !(c->in = malloc(BUF_SIZE)) || !(c->out = malloc(BUF_SIZE))) {
-			if (c) {
-				free(c->in);
-				c->in = NULL;
-			}
+		c = conn_open(p, fd);
+		if (!c) {
 			too_many(fd);
 			continue;
 		}
-		c->st = C_SNIFF;
-		c->gen = ++p->gen % (UINT32_MAX / PROXY_MAX_CONNS);
-		c->cfd = fd;
-		c->ufd = -1;
-		c->deadline = now_ms() + HEAD_TIMEOUT_MS;
-		p->n_open++;
 		if (fwd >= 0) {
 			/* Fixed by the configuration, not by the client: the host's 127.0.0.1:H, no rule applies. */
 			static const uint8_t loopback[4] = { 127, 0, 0, 1 };
@@ -733,7 +887,7 @@ static void expire(struct proxy *p, uint64_t now)
 
 /* ---- the loop ---- */
 
-#define MAX_POLL (2 + FILTERED_MAX_FORWARDS + ARES_SOCKS + 2 * PROXY_MAX_CONNS)
+#define MAX_POLL (3 + FILTERED_MAX_FORWARDS + PROXY_MAX_PUBLISH + ARES_SOCKS + 2 * PROXY_MAX_CONNS)
 #define ARES_SOCKS 16
 
 /* Whether a relayed direction can take more: a buffer with room, or an empty pipe after an empty buffer. */
@@ -789,7 +943,7 @@ static void loop_once(struct proxy *p)
 {
 	static struct pollfd pfd[MAX_POLL];
 	static int owner[MAX_POLL];      /* conn index * 2 (+1 for upstream), or -1 */
-	nfds_t n = 0, n_dns;
+	nfds_t n = 0, n_dns, first_pub, first_dns;
 	int timeout;
 
 	pfd[n] = (struct pollfd){ .fd = p->in->event_fd, .events = p->n_pending ? POLLOUT : 0 };
@@ -800,6 +954,14 @@ static void loop_once(struct proxy *p)
 		pfd[n] = (struct pollfd){ .fd = p->in->fwd[i].listen_fd, .events = POLLIN };
 		owner[n++] = -1;
 	}
+	pfd[n] = (struct pollfd){ .fd = p->broker_fd, .events = POLLIN };
+	owner[n++] = -1;
+	first_pub = n;
+	for (size_t i = 0; p->in->pub && i < p->in->pub->n; i++) {
+		pfd[n] = (struct pollfd){ .fd = p->in->pub->v[i].listen_fd, .events = POLLIN };
+		owner[n++] = -1;
+	}
+	first_dns = n;
 	n_dns = dns_pollfds(p->dns, pfd + n, ARES_SOCKS);
 	for (nfds_t i = 0; i < n_dns; i++)
 		owner[n + i] = -1;
@@ -830,8 +992,13 @@ static void loop_once(struct proxy *p)
 	for (size_t i = 0; i < p->in->n_fwd; i++)
 		if (pfd[2 + i].revents)
 			accept_all(p, p->in->fwd[i].listen_fd, (int)i);
-	dns_process(p->dns, pfd + 2 + p->in->n_fwd, n_dns);
-	for (nfds_t i = 2 + p->in->n_fwd + n_dns; i < n; i++) {
+	if (pfd[first_pub - 1].revents)
+		broker_read(p);
+	for (nfds_t i = first_pub; i < first_dns; i++)
+		if (pfd[i].revents)
+			accept_published(p, &p->in->pub->v[i - first_pub]);
+	dns_process(p->dns, pfd + first_dns, n_dns);
+	for (nfds_t i = first_dns + n_dns; i < n; i++) {
 		struct conn *c = &p->conns[owner[i] / 2];
 		short crev = 0, urev = 0;
 
@@ -918,18 +1085,24 @@ static int load_filter(void)
 /* Standard streams on /dev/null: the proxy holds neither the terminal nor drop's output. */
 static void detach(const struct proxy_input *in)
 {
-	int keep[2 + FILTERED_MAX_FORWARDS] = { in->listen_fd, in->event_fd };
+	int keep[3 + FILTERED_MAX_FORWARDS + PROXY_MAX_PUBLISH] = { in->listen_fd, in->event_fd, -1 };
+	size_t n_keep = 3;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	for (size_t i = 0; i < in->n_fwd; i++)
-		keep[2 + i] = in->fwd[i].listen_fd;
+		keep[n_keep++] = in->fwd[i].listen_fd;
+	if (in->pub) {
+		keep[2] = in->pub->broker_fd;
+		for (size_t i = 0; i < in->pub->n; i++)
+			keep[n_keep++] = in->pub->v[i].listen_fd;
+	}
 
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0)
 			dup2(null, fd);
 	if (null > 2)
 		close(null);
-	sys_close_fds_except(keep, 2 + in->n_fwd);
+	sys_close_fds_except(keep, n_keep);
 	setsid();
 	prctl(PR_SET_NAME, "drop-proxy");
 	prctl(PR_SET_DUMPABLE, 0);
@@ -953,6 +1126,10 @@ void proxy_main(const struct proxy_input *in, pid_t parent)
 		if (fcntl(in->fwd[i].listen_fd, F_SETFL, O_NONBLOCK) < 0)
 			_exit(DROP_ESETUP);
 	raise_fd_limit();
+	p.broker_fd = in->pub ? in->pub->broker_fd : -1;
+	for (size_t i = 0; in->pub && i < in->pub->n; i++)
+		if (fcntl(in->pub->v[i].listen_fd, F_SETFL, O_NONBLOCK) < 0)
+			_exit(DROP_ESETUP);
 	if (drop_privileges() < 0 || load_filter() < 0)
 		_exit(DROP_ESETUP);
 	while (!p.parent_gone)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "proxy-rules.h"
 
 #define PROXY_MAX_CONNS 256
@@ -26,6 +27,26 @@ struct proxy_forward {
 	uint16_t host_port;
 };
 
+/*
+ * tcp_publish with --net filtered: listeners on the host (127.0.0.1:H and
+ * [::1]:H, or the entry's address), each connection relayed to the
+ * sandbox's 127.0.0.1:S (or ::1:S when nothing listens on 127.0.0.1:S)
+ * through a socket pid 1 makes there (the broker, proto.h).
+ */
+struct proxy_publish {
+	int listen_fd;
+	uint16_t sandbox_port;
+};
+#define PROXY_MAX_PUBLISH (2 * FILTERED_MAX_FORWARDS)
+#define PROXY_MAX_PUBLISHED_CONNS 128  /* host connections at once; the rest of the slots stay the sandbox's */
+#define PROXY_BROKER_INFLIGHT 32       /* requests pid 1 has not answered yet */
+
+struct proxy_publishing {
+	struct proxy_publish v[PROXY_MAX_PUBLISH];
+	size_t n;
+	int broker_fd;       /* the proxy's end of the broker, -1 without tcp_publish */
+};
+
 struct proxy_input {
 	const struct allow_list *allow;
 	int listen_fd;       /* made inside the sandbox's network namespace, listening */
@@ -33,6 +54,7 @@ struct proxy_input {
 	const char *hosts_path;
 	const struct proxy_forward *fwd; /* at most FILTERED_MAX_FORWARDS */
 	size_t n_fwd;
+	const struct proxy_publishing *pub;
 };
 
 /*

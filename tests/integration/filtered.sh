@@ -237,6 +237,109 @@ for opt in "-T auto" "-U 53" "-u 53"; do
 done
 assert_contains "$ERR" "drop: UDP port options need --net isolated (the network mode is filtered)" "... saying what the option needs"
 
+# tcp_publish: the host's 127.0.0.1:H and [::1]:H relayed by the proxy to the
+# sandbox's port S, through a socket pid 1 makes inside (the broker).
+cat >"$PROJ/pserve.py" <<'EOF'
+import socket, sys
+fam, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(512)
+open(sys.argv[5], "w").close()
+for _ in range(n):
+    c, a = s.accept()
+    c.sendall(("pong-inside %s %d\n" % (addr, port)).encode())
+    c.close()
+EOF
+cat >"$PROJ/pclient.py" <<'EOF'
+import socket, sys, collections
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 1
+got = collections.Counter()
+socks = []
+for _ in range(n):
+    try:
+        socks.append(socket.create_connection((host, port), timeout=5))
+    except OSError as e:
+        got[e.strerror] += 1
+for s in socks:
+    try:
+        data = s.recv(100).decode().strip()
+    except OSError as e:
+        data = e.strerror
+    got[data or "closed"] += 1
+print(" ".join(sorted("%s=%d" % kv if n > 1 else kv[0] for kv in got.items())))
+EOF
+# pub_start READY DROP-OPTIONS... -- CMD: drop run in the background; returns once the file READY exists (the server listens).
+pub_start() {
+	local ready=$1
+	shift
+	rm -f "$ready"
+	nsenter --preserve-credentials -t "$HOLDER" -U -n -m --wd="$PWD" -- "$DROP" run -e f "$@" </dev/null >"$WORK/pub.out" 2>"$WORK/pub.err" &
+	PUBBG=$!
+	_t_bg_pids="${_t_bg_pids:-} $PUBBG"
+	wait_for 10 test -e "$ready"
+}
+pclient() { run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -m -- python3 "$PROJ/pclient.py" "$@"; }
+
+pub_start "$PROJ/r1" -t 18080:8000 -- python3 pserve.py 4 127.0.0.1 8000 3 r1
+pclient 127.0.0.1 18080
+assert_eq "$OUT" "pong-inside 127.0.0.1 8000" "-t 18080:8000: the host's 127.0.0.1:18080 reaches a server on the sandbox's 127.0.0.1:8000"
+pclient ::1 18080
+assert_eq "$OUT" "pong-inside 127.0.0.1 8000" "... and so does the host's [::1]:18080"
+run_cmd nsenter --preserve-credentials -t "$HOLDER" -U -n -- ss -Hltn "sport = :18080"
+assert_eq "$(awk '{print $4}' <<<"$OUT" | sort | tr '\n' ' ')" '127.0.0.1:18080 [::1]:18080 ' "... listening on the host's loopback only"
+pclient 198.51.100.1 18080
+assert_eq "$OUT" "Connection refused" "... so the host's other addresses do not publish it"
+pclient 127.0.0.1 18080
+wait "$PUBBG"
+assert_eq "$?" 0 "... and the run ends normally (exit 0)"
+pclient 127.0.0.1 18080
+assert_eq "$OUT" "Connection refused" "... and once drop has exited the host port is closed"
+
+pub_start "$PROJ/r2" -- python3 pserve.py 4 127.0.0.1 8000 1 r2
+pclient 127.0.0.1 8000
+assert_eq "$OUT" "Connection refused" "without -t the sandbox's port is not reachable from the host (control)"
+kill "$PUBBG" 2>/dev/null
+wait "$PUBBG" 2>/dev/null
+
+pub_start "$PROJ/r3" -t 18082:8002 -- python3 pserve.py 6 ::1 8002 1 r3
+pclient 127.0.0.1 18082
+assert_eq "$OUT" "pong-inside ::1 8002" "a server inside on ::1 only is reached through the host's 127.0.0.1:H (the ::1 fallback)"
+wait "$PUBBG"
+
+pub_start "$PROJ/r4" -t 18083:8003 -- sh -c 'python3 pserve.py 4 127.0.0.1 8000 1 r4 & wait'
+pclient 127.0.0.1 18083
+assert_eq "$OUT" "closed" "a published port nobody listens on inside: the connection is closed"
+pclient 127.0.0.1 18083
+assert_eq "$OUT" "closed" "... again (the broker stays open for the next)"
+kill "$PUBBG" 2>/dev/null
+wait "$PUBBG" 2>/dev/null
+
+pub_start "$PROJ/r5" -t 18084:8004 -- python3 pserve.py 4 127.0.0.1 8004 101 r5
+pclient 127.0.0.1 18084 100
+assert_eq "$OUT" "pong-inside 127.0.0.1 8004=100" "100 host connections at once: each is relayed"
+pclient 127.0.0.1 18084
+assert_eq "$OUT" "pong-inside 127.0.0.1 8004" "... and the next one too"
+wait "$PUBBG"
+
+printf '[drop]\ninclude = f.ini\n[net]\ntcp_publish = 18085:8005\n' >"$CONFIG_DIR/pub.ini"
+pub_start "$PROJ/r6" -c "$CONFIG_DIR/pub.ini" -- python3 pserve.py 4 127.0.0.1 8005 1 r6
+pclient 127.0.0.1 18085
+assert_eq "$OUT" "pong-inside 127.0.0.1 8005" "tcp_publish in a config file with filtered: relayed"
+wait "$PUBBG"
+
+fdrop -t 8080:8000 -- true
+assert_eq "$STATUS" 125 "-t with a host port in use: exit 125"
+assert_contains "$ERR" "drop: cannot publish port 8080: the host already uses it" "... saying the host already uses it"
+
+pub_start "$PROJ/r7" -t 18086:8006 -- python3 pserve.py 4 127.0.0.1 8006 1 r7
+PUBDROP=$(pgrep --ns "$HOLDER" --nslist net -x drop)
+kill -KILL "$PUBDROP" 2>/dev/null
+check "drop SIGKILLed: its publish listeners are gone within 2 s" \
+	wait_for 2 sh -c "! nsenter --preserve-credentials -t $HOLDER -U -n -- ss -Hltn 'sport = :18086' | grep -q ."
+wait "$PUBBG" 2>/dev/null
+
 # drop enter gets the instance's proxy variables, from the instance as it was started ([net] proxy_port from -c here).
 printf '[drop]\ninclude = f.ini\n[net]\nproxy_port = 3130\n' >"$CONFIG_DIR/pp.ini"
 # (not fdrop: run_cmd's output files are the next command's)

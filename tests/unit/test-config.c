@@ -898,14 +898,19 @@ static void test_resolve_ports(void)
 			"tcp_publish = 8080\n", "/home/u", &c, &s, &err) == 0,
 	   "file ports with mode filtered: not an error");
 	ok(s.tcp_host.n == 1 && s.tcp_host.v[0].host_port == 5432 && s.tcp_host.v[0].sandbox_port == 15432,
-	   "filtered keeps explicit tcp_host entries only");
-	ok(s.udp_host.n == 0 && s.tcp_publish.n == 0 && c.notes.n == 3, "auto, UDP and publish dropped, one note each");
+	   "filtered keeps explicit tcp_host entries");
+	ok(s.tcp_publish.n == 1 && s.tcp_publish.v[0].host_port == 8080, "... and tcp_publish entries");
+	ok(s.udp_host.n == 0 && c.notes.n == 2, "auto and UDP dropped, one note each");
 	settings_free(&s);
 	ok(config_add(&c, CFG_NET_UDP_HOST, "53", CFG_ORIGIN_CMDLINE, 0, &err) == 0 &&
 	   config_resolve(&c, "/home/u", &s, &err) < 0, "command line UDP port with filtered rejected");
 	is_str(err.msg, "UDP port options need --net isolated (the network mode is filtered)", "... saying so");
 	config_free(&c);
 	ok(resolve_text("[net]\nmode = filtered\n", "/home/u", &c, &s, &err) == 0, "filtered, no ports");
+	settings_free(&s);
+	ok(config_add(&c, CFG_NET_TCP_PUBLISH, "9000:80", CFG_ORIGIN_CMDLINE, 0, &err) == 0 &&
+	   config_resolve(&c, "/home/u", &s, &err) == 0 && s.tcp_publish.n == 1 && s.tcp_publish.v[0].sandbox_port == 80,
+	   "command line -t with filtered accepted");
 	settings_free(&s);
 	ok(config_add(&c, CFG_NET_TCP_HOST, "auto", CFG_ORIGIN_CMDLINE, 0, &err) == 0 &&
 	   config_resolve(&c, "/home/u", &s, &err) < 0, "command line -T auto with filtered rejected");
