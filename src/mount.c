@@ -1,4 +1,4 @@
-/* mount.c: the mount mechanism: symlink-free target resolution, detached trees, attach, attributes. */
+/* mount.c: the mount mechanism: symlink-free target and source resolution, detached trees, attach, attributes. */
 #include "mount.h"
 
 #include <errno.h>

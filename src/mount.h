@@ -1,4 +1,4 @@
-/* mount.h: the mount mechanism: symlink-free target resolution, detached trees, attach, attributes. */
+/* mount.h: the mount mechanism: symlink-free target and source resolution, detached trees, attach, attributes. */
 #ifndef DROP_MOUNT_H
 #define DROP_MOUNT_H
 
