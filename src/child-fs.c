@@ -35,6 +35,8 @@ enum op_kind {
 #define OPF_ATTACHED  0x10 /* set once the bind is in place: real says what it shows */
 #define OPF_GIT       0x20 /* a read-write mount whose top .git follows [fs] git */
 #define OPF_GIT_SELF  0x40 /* a linked worktree's git directory, mounted for it: [fs] git applies to it */
+#define OPF_ETC       0x80 /* the /etc overlay: a host /etc with locked submounts makes it a read-only bind */
+#define OPF_ETC_ONLY_BIND 0x100 /* the run's resolv.conf, bound only when /etc had to be a bind */
 
 struct fs_op {
 	enum op_kind kind;
@@ -61,6 +63,7 @@ struct fs_ctx {
 	struct fs_plan plan;
 	int root_fd;        /* the new root while it is assembled */
 	int blocker_fd;     /* a read-only tmpfs holding the empty entries bound over blocks */
+	bool etc_bind;      /* /etc is a bind of the host's, not the overlay (see prepare_etc) */
 	char *run_real;     /* this run's instance directory, resolved (owned) */
 };
 
@@ -211,8 +214,16 @@ static int plan_etc(struct fs_ctx *ctx)
 	if (append_layer(layers, sizeof(layers), &len, env_etc) < 0 ||
 	    append_layer(layers, sizeof(layers), &len, "/etc") < 0)
 		return -1;
-	return plan_fs(&ctx->plan, "overlay", "/etc", RO_ATTRS,
-		       (const char *const[]){ "lowerdir", layers, NULL });
+	if (plan_fs(&ctx->plan, "overlay", "/etc", RO_ATTRS, (const char *const[]){ "lowerdir", layers, NULL }) < 0)
+		return -1;
+	ctx->plan.ops[ctx->plan.n - 1].flags |= OPF_ETC;
+	if (s->net_mode == NET_ISOLATED) {
+		autofree char *resolv = path_join(run_etc, "resolv.conf");
+
+		if (!resolv || plan_bind(&ctx->plan, resolv, "/etc/resolv.conf", RO_ATTRS, OPF_ETC_ONLY_BIND) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int plan_env_dir(struct fs_ctx *ctx, const char *sub, const char *dst)
@@ -434,13 +445,46 @@ static int prepare_fs(struct fs_op *op, struct drop_err *err)
 	return 0;
 }
 
+/*
+ * The kernel refuses an overlay whose lower layer has locked submounts (a
+ * host /etc/hosts or /etc/resolv.conf bound by a container runtime, from
+ * a more privileged user namespace): revealing what lies under them is not
+ * ours to do. /etc is then the host's, bound read-only and recursively, with
+ * the run's resolv.conf bound over it; the environment's etc layer is not
+ * applied (said with -v).
+ */
+static int prepare_etc(struct fs_ctx *ctx, struct fs_op *op, struct drop_err *err)
+{
+	int e;
+
+	if (prepare_fs(op, err) == 0)
+		return 0;
+	e = errno;
+	if (e != EINVAL)
+		return -1;
+	memset(err, 0, sizeof(*err));
+	log_at((int)ctx->setup->verbosity - 1, V_VERBOSE,
+	       "/etc has mounts of its own (a container?): it is bound read-only; the environment's etc layer is not applied");
+	free(op->src);
+	if (!(op->src = strdup("/etc")))
+		return err_sys(err, DROP_ESETUP, "out of memory");
+	op->kind = OP_BIND;
+	op->flags |= OPF_RECURSIVE;
+	ctx->etc_bind = true;
+	return prepare_bind(ctx, op, err);
+}
+
 static int prepare_sources(struct fs_ctx *ctx, struct drop_err *err)
 {
 	for (size_t i = 0; i < ctx->plan.n; i++) {
 		struct fs_op *op = &ctx->plan.ops[i];
 		int rc = 0;
 
-		if (op->kind == OP_BIND)
+		if (op->flags & OPF_ETC)
+			rc = prepare_etc(ctx, op, err);
+		else if ((op->flags & OPF_ETC_ONLY_BIND) && !ctx->etc_bind)
+			continue;
+		else if (op->kind == OP_BIND)
 			rc = prepare_bind(ctx, op, err);
 		else if (op->kind == OP_FS && !(op->flags & OPF_IN_NETNS))
 			rc = prepare_fs(op, err);

@@ -309,6 +309,15 @@ assert_match "$OUT" '^nameserver 169\.254\.1\.1$' "isolated: /etc/resolv.conf ha
 check_not "nothing per-run is written into the env's etc layer" test -e "$ENVD/etc/resolv.conf"
 in_fs 'awk '\''$5 == "/etc" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }'\'' /proc/self/mountinfo'
 assert_contains "$OUT" "overlay" "/etc is an overlay"
+# Under a container runtime /etc has locked submounts (its hosts file bound
+# from a more privileged namespace): the kernel refuses them as an overlay's
+# lower layer, so /etc is then the host's, read-only, with the run's resolv.conf.
+echo "192.0.2.9 from-the-container" >"$WORK/hosts"
+run_cmd unshare -Urm sh -c 'mount --bind "$1" /etc/hosts && exec "$2" run -e fs -- sh -c "cat /etc/hosts; cat /etc/resolv.conf; touch /etc/x"' sh "$WORK/hosts" "$DROP"
+assert_status 1 "/etc with a file bound over it (as in a container): the run starts (touch fails)"
+assert_contains "$OUT" "from-the-container" "... /etc is the host's, with the bound file"
+assert_match "$OUT" "nameserver 169\.254\.1\.1" "... and the run's resolv.conf"
+assert_contains "$ERR" "Read-only file system" "... read-only"
 
 # ---- /tmp, /var, /run
 
