@@ -90,7 +90,8 @@ static int publish_listen(struct proxy_publishing *pub, const char *addr, const 
 	return err_sys(err, DROP_ESETUP, "cannot publish port %u on %s", r->host_port, addr);
 }
 
-int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, int *inner, struct drop_err *err)
+int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, bool v6_only, int *inner,
+		    struct drop_err *err)
 {
 	int pair[2];
 
@@ -98,7 +99,10 @@ int publishing_open(struct proxy_publishing *pub, const struct port_list *publis
 	for (size_t i = 0; i < publish->n && i < FILTERED_MAX_FORWARDS; i++) {
 		const struct port_req *r = &publish->v[i];
 
-		if (publish_listen(pub, r->host_ip ? r->host_ip : "127.0.0.1", r, err) < 0 ||
+		/* With pasta, it publishes the entry's address or 127.0.0.1 (and "auto"); drop adds [::1]. */
+		if (v6_only && (r->is_auto || r->host_ip))
+			continue;
+		if ((!v6_only && publish_listen(pub, r->host_ip ? r->host_ip : "127.0.0.1", r, err) < 0) ||
 		    (!r->host_ip && publish_listen(pub, "::1", r, err) < 0))
 			goto fail;
 	}
@@ -120,7 +124,8 @@ fail:
 static void close_listeners(int listen_fd, const struct proxy_forward *fwd, size_t n_fwd,
 			    struct proxy_publishing *pub)
 {
-	close(listen_fd);
+	if (listen_fd >= 0)
+		close(listen_fd);
 	for (size_t i = 0; i < n_fwd; i++)
 		close(fwd[i].listen_fd);
 	if (pub)
@@ -222,6 +227,8 @@ bool pproxy_events(void *arg)
 	if (pp->event_fd < 0)
 		return false;
 	while ((n = recv(pp->event_fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
+		if (!pp->tally)
+			continue; /* a relay for pasta's runs: it sends no events */
 		if (msg[0] == PROXY_EV_ALLOWED && n == 1)
 			pp->tally->allowed++;
 		else if (msg[0] == PROXY_EV_DENIED)

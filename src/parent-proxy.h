@@ -36,17 +36,21 @@ void publishing_init(struct proxy_publishing *pub);
 /* Close what pub still owns (the caller's copies after pproxy_start, or all on a failed start). */
 void publishing_close(struct proxy_publishing *pub);
 /*
- * tcp_publish with --net filtered, before the sandbox exists: listen on the
- * host for each entry (its address, or both 127.0.0.1 and ::1, the latter
- * skipped where the host has no IPv6) and make the broker's socket pair;
- * *inner is pid 1's end. A port in use is the SPEC's one line.
+ * tcp_publish, before the sandbox exists: listen on the host for each entry
+ * (its address, or both 127.0.0.1 and ::1, the latter skipped where the host
+ * has no IPv6) and make the broker's socket pair; *inner is pid 1's end, -1
+ * when nothing was opened. v6_only (--net isolated, where pasta publishes
+ * the rest): only [::1] for the entries without an address. A port in use
+ * is the SPEC's one line.
  */
-int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, int *inner, struct drop_err *err);
+int publishing_open(struct proxy_publishing *pub, const struct port_list *publish, bool v6_only, int *inner,
+		    struct drop_err *err);
 /*
  * Fork the proxy on listen_fd, the tcp_host listeners in fwd and the
  * tcp_publish ones in pub (or NULL) (this call closes them all in the
  * parent, and pub's broker end). With -v each refused destination is
- * printed once, when it first happens.
+ * printed once, when it first happens. A relay for tcp_publish alone (with
+ * pasta) has no allow list, listen_fd -1, no fwd, and a NULL tally.
  */
 int pproxy_start(struct parent_proxy *pp, const struct allow_list *allow, int listen_fd,
 		 const struct proxy_forward *fwd, size_t n_fwd, struct proxy_publishing *pub, int verbosity,

@@ -42,7 +42,7 @@ struct parent {
 	sigset_t old_mask;
 	struct net net;
 	struct parent_proxy proxy;
-	struct proxy_publishing pub;      /* tcp_publish with filtered: host listeners and the broker, for the proxy */
+	struct proxy_publishing pub;      /* tcp_publish: host listeners and the broker, for the proxy (isolated: [::1] only) */
 	int broker_inner;                 /* pid 1's end of the broker, -1 once cloned or without one */
 	struct term_state term;
 	bool go_sent;
@@ -346,6 +346,10 @@ static int handshake(struct parent *p, struct drop_err *err)
 		return -1;
 	if (p->in->pasta && net_start(&p->net, p->in->pasta, p->in->settings, p->pid, p->in->instance->dir, err) < 0)
 		return -1;
+	/* pasta cannot publish a port on both loopbacks: the proxy, as a relay alone, serves [::1]:H. */
+	if (p->in->pasta && p->pub.n &&
+	    pproxy_start(&p->proxy, NULL, -1, NULL, 0, &p->pub, p->in->verbosity, NULL, err) < 0)
+		return -1;
 	/* Off the critical path, while the child builds the filesystem (pid 1 stays dumpable until GO). */
 	if (!p->in->join)
 		record_identity(p);
@@ -476,8 +480,8 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (make_stdio(&p, err) < 0 || block_signals(&p, err) < 0)
 		goto out;
 	/* Host ports first: one in use stops the run before any namespace exists. */
-	if (!in->join && in->proxy && in->settings->tcp_publish.n &&
-	    publishing_open(&p.pub, &in->settings->tcp_publish, &p.broker_inner, err) < 0)
+	if (!in->join && (in->proxy || in->pasta) && in->settings->tcp_publish.n &&
+	    publishing_open(&p.pub, &in->settings->tcp_publish, !in->proxy, &p.broker_inner, err) < 0)
 		goto out;
 	read_winsize(&p);
 	if (spawn_child(&p, err) < 0 || (!in->join && write_id_maps(&p, err) < 0))
@@ -491,10 +495,9 @@ int parent_run(const struct parent_input *in, struct drop_err *err)
 	if (in->stale_under)
 		instance_clean_stale(in->stale_under);
 	status = relay(&p, err);
-	if (in->proxy) {
-		pproxy_stop(&p.proxy);
+	pproxy_stop(&p.proxy);
+	if (in->proxy)
 		pproxy_summary(in->tally, in->verbosity);
-	}
 out:
 	/* The program's status is known: pasta dies while the terminal is
 	 * restored and pid 1 is reaped, and is waited for last. */

@@ -934,6 +934,8 @@ static int next_timeout(struct proxy *p, uint64_t now)
 	for (size_t i = 0; i < PROXY_MAX_CONNS; i++)
 		if (p->conns[i].st != C_FREE && p->conns[i].deadline && p->conns[i].deadline < soonest)
 			soonest = p->conns[i].deadline;
+	if (!p->dns)
+		return soonest == UINT64_MAX ? -1 : soonest <= now ? 0 : (int)(soonest - now);
 	if (soonest == UINT64_MAX)
 		return dns_timeout_ms(p->dns, -1);
 	return dns_timeout_ms(p->dns, soonest <= now ? 0 : (int)(soonest - now));
@@ -962,7 +964,7 @@ static void loop_once(struct proxy *p)
 		owner[n++] = -1;
 	}
 	first_dns = n;
-	n_dns = dns_pollfds(p->dns, pfd + n, ARES_SOCKS);
+	n_dns = p->dns ? dns_pollfds(p->dns, pfd + n, ARES_SOCKS) : 0;
 	for (nfds_t i = 0; i < n_dns; i++)
 		owner[n + i] = -1;
 	n += n_dns;
@@ -997,7 +999,8 @@ static void loop_once(struct proxy *p)
 	for (nfds_t i = first_pub; i < first_dns; i++)
 		if (pfd[i].revents)
 			accept_published(p, &p->in->pub->v[i - first_pub]);
-	dns_process(p->dns, pfd + first_dns, n_dns);
+	if (p->dns)
+		dns_process(p->dns, pfd + first_dns, n_dns);
 	for (nfds_t i = first_dns + n_dns; i < n; i++) {
 		struct conn *c = &p->conns[owner[i] / 2];
 		short crev = 0, urev = 0;
@@ -1119,8 +1122,9 @@ void proxy_main(const struct proxy_input *in, pid_t parent)
 	p.in = in;
 	for (size_t i = 0; i < PROXY_MAX_CONNS; i++)
 		p.conns[i].cfd = p.conns[i].ufd = -1;
-	p.dns = dns_open(in->hosts_path, on_resolved, &p, &err);
-	if (!p.dns || fcntl(in->listen_fd, F_SETFL, O_NONBLOCK) < 0)
+	/* A relay for tcp_publish alone (pasta's runs) proxies nothing: no listener, no resolver. */
+	if (in->listen_fd >= 0 && (!(p.dns = dns_open(in->hosts_path, on_resolved, &p, &err)) ||
+				   fcntl(in->listen_fd, F_SETFL, O_NONBLOCK) < 0))
 		_exit(DROP_ESETUP);
 	for (size_t i = 0; i < in->n_fwd; i++)
 		if (fcntl(in->fwd[i].listen_fd, F_SETFL, O_NONBLOCK) < 0)

@@ -29,7 +29,8 @@ struct proxy_forward {
 
 /*
  * tcp_publish with --net filtered: listeners on the host (127.0.0.1:H and
- * [::1]:H, or the entry's address), each connection relayed to the
+ * [::1]:H, or the entry's address; with --net isolated only [::1]:H, pasta
+ * publishing the rest), each connection relayed to the
  * sandbox's 127.0.0.1:S (or ::1:S when nothing listens on 127.0.0.1:S)
  * through a socket pid 1 makes there (the broker, proto.h).
  */
@@ -49,7 +50,7 @@ struct proxy_publishing {
 
 struct proxy_input {
 	const struct allow_list *allow;
-	int listen_fd;       /* made inside the sandbox's network namespace, listening */
+	int listen_fd;       /* made inside the sandbox's network namespace, listening; -1: tcp_publish's relay alone */
 	int event_fd;        /* to the parent; its hang-up ends the proxy */
 	const char *hosts_path;
 	const struct proxy_forward *fwd; /* at most FILTERED_MAX_FORWARDS */

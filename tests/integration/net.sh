@@ -143,7 +143,7 @@ publish_case() {
 	run_cmd python3 "$NET" "$proto-ask" 127.0.0.1 "$hport" "$tries"
 	got=$OUT
 	[ "$expect" = none ] && [ "$STATUS" != 0 ] && got=none
-	PUB_LISTEN=$(ss -Hln"${proto:0:1}" "sport = :$hport" | awk '{ print $4 }')
+	PUB_LISTEN=$(ss -Hln"${proto:0:1}" "sport = :$hport" | awk '{ print $4 }' | sort | tr '\n' ' ')
 	kill -TERM "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
 	assert_eq "$expect" "$got" "$desc"
@@ -151,7 +151,7 @@ publish_case() {
 
 T=$(random_port)
 publish_case "-t PORT: a sandbox TCP server is reachable from the host" pong-inside "$T" tcp "$T" -- -t "$T"
-assert_eq "127.0.0.1:$T" "$PUB_LISTEN" "-t PORT binds 127.0.0.1 on the host"
+assert_eq "127.0.0.1:$T [::1]:$T " "$PUB_LISTEN" "-t PORT binds 127.0.0.1 and [::1] on the host"
 T=$(random_port)
 T2=$(random_port)
 publish_case "-t HOST:SANDBOX remaps" pong-inside "$T2" tcp "$T" -- -t "$T2:$T"
@@ -161,11 +161,11 @@ T=$(random_port)
 publish_case "without -t a sandbox port is not reachable from the host" none "$T" tcp "$T" --
 T=$(random_port)
 publish_case "-u PORT: a sandbox UDP server is reachable from the host" "pong-inside:ping" "$T" udp "$T" -- -u "$T"
+assert_eq "127.0.0.1:$T " "$PUB_LISTEN" "-u PORT binds 127.0.0.1 only (UDP is not relayed on [::1])"
 T=$(random_port)
 publish_case "without -u a sandbox UDP port is not reachable from the host" none "$T" udp "$T" --
 
-# A dev server listening on ::1 only is published with an IPv6 address
-# (Debian 12's pasta cannot publish one port on both loopbacks: SPEC 5 gap).
+# -t with an IPv6 address: pasta publishes it itself.
 V6=$(random_port)
 v6serve='import socket,sys
 s=socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
@@ -283,8 +283,17 @@ start_run() { # SECONDS: how long the program runs
 	done
 	[ -n "$PASTA" ] || diag "pasta processes: $(pgrep -a -u "$TEST_UID" '^(pasta|passt)')" "drop's descendants: $KIDS"
 }
+# relays_of PID...: those of the pids that are drop's publish relay (the proxy process, named drop-proxy).
+relays_of() {
+	local p
+	for p in "$@"; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = drop-proxy ] && echo "$p"
+	done
+}
 start_run 2
 check "a pasta process runs for an isolated run" test -n "$PASTA"
+# shellcheck disable=SC2086
+assert_eq "" "$(relays_of $KIDS)" "without -t no relay process is started (the start-up stays as it was)"
 wait "$DPID" 2>/dev/null
 # shellcheck disable=SC2086
 check "pasta was reaped before drop exited (no zombie left)" pids_gone $PASTA
@@ -299,5 +308,52 @@ wait "$DPID" 2>/dev/null
 check "pasta is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_dead $PASTA
 # shellcheck disable=SC2086
 check "the sandbox is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_dead $KIDS
+
+# ---- an address-less -t on both loopbacks (SPEC 5): pasta publishes 127.0.0.1:H
+# (it cannot take the same port on two addresses), drop's relay [::1]:H, which
+# asks pid 1 for a socket to 127.0.0.1:S inside, or to ::1:S when nothing listens there.
+
+# both_start ADDR: a server on the sandbox's ADDR:3000, published with -t H:3000; sets DPID, H, RELAY.
+both_start() {
+	H=$(random_port)
+	rm -f "$WORK/both.out"
+	bg_start "$DROP" run -e n -t "$H:3000" -- python3 "$NET" tcp-serve "$1" 3000 "pong-$1" \
+		>"$WORK/both.out" 2>"$WORK/both.err"
+	DPID=$BG_PID
+	wait_for 15 grep -q listening "$WORK/both.out" || diag "the server inside did not start: $(cat "$WORK/both.err")"
+	# shellcheck disable=SC2046
+	RELAY=$(relays_of $(descendants "$DPID"))
+}
+both_start 127.0.0.1
+run_cmd python3 "$NET" tcp-ask 127.0.0.1 "$H" 10
+assert_eq pong-127.0.0.1 "$OUT" "-t H:S, a server on 127.0.0.1 inside: reached through the host's 127.0.0.1:H (pasta)"
+run_cmd python3 "$NET" tcp-ask ::1 "$H" 10
+assert_eq pong-127.0.0.1 "$OUT" "... and through the host's [::1]:H (drop's relay)"
+assert_eq "127.0.0.1:$H [::1]:$H " "$(ss -Hltn "sport = :$H" | awk '{ print $4 }' | sort | tr '\n' ' ')" \
+	"... listening on the host's two loopbacks only"
+check "a relay process runs for a run with -t" test -n "$RELAY"
+kill -TERM "$DPID"
+wait "$DPID" 2>/dev/null
+# shellcheck disable=SC2086
+check "the relay was reaped before drop exited (no zombie left)" pids_gone $RELAY
+run_cmd python3 "$NET" tcp-ask ::1 "$H"
+assert_ne 0 "$STATUS" "... and once drop has exited the host's [::1]:H is closed"
+
+both_start ::1
+run_cmd python3 "$NET" tcp-ask ::1 "$H" 10
+assert_eq pong-::1 "$OUT" "-t H:S, a server on ::1 only inside: reached through the host's [::1]:H"
+# pasta relays 127.0.0.1:H to 127.0.0.1:S inside, where nothing listens (drop(1) says so).
+run_cmd python3 "$NET" tcp-ask 127.0.0.1 "$H" 2
+assert_eq "" "$OUT" "... not through 127.0.0.1:H, which pasta connects to 127.0.0.1:S inside"
+kill -TERM "$DPID"
+wait "$DPID" 2>/dev/null
+
+both_start 127.0.0.1
+check "a relay process runs (SIGKILL case)" test -n "$RELAY"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+# shellcheck disable=SC2086
+check "the relay is gone within 2 s after drop is SIGKILLed" wait_for 2 pids_dead $RELAY
+check "... and the host's [::1]:H with it" wait_for 2 sh -c "! ss -Hltn 'sport = :$H' | grep -q '::1'"
 
 done_testing

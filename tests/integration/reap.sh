@@ -39,6 +39,8 @@ noreap_run "$RUNS runs with -n off leave no zombie" \
 	sh -c 'for i in $(seq '"$RUNS"'); do "$1" run -e x -n off -- true || exit; done' sh "$DROP"
 noreap_run "$RUNS isolated runs (pid 1 and pasta) leave no zombie" \
 	sh -c 'for i in $(seq '"$RUNS"'); do "$1" run -e x -n isolated -- true || exit; done' sh "$DROP"
+noreap_run "$RUNS isolated runs with -t (pid 1, pasta and drop's [::1] relay) leave no zombie" \
+	sh -c 'for i in $(seq '"$RUNS"'); do "$1" run -e x -t "$2" -- true || exit; done' sh "$DROP" "$(random_port)"
 noreap_run "$RUNS runs whose program fails leave no zombie" \
 	sh -c 'for i in $(seq '"$RUNS"'); do "$1" run -e x -- sh -c "exit 3"; [ $? = 3 ] || exit; done' sh "$DROP"
 noreap_run "a run whose command is not found (the set-up fails after the clone) leaves no zombie" \
