@@ -266,8 +266,9 @@ race_enters() {
 	diag "racer: $(tail -n 1 "$WORK/racer.out")"
 }
 # Control: a command that lives a while after its exec is dumpable then (a
-# readable binary, the user's own process): the racer gets it.
-race_enters 3 sleep 0.3
+# readable binary, the user's own process): the racer gets it. A second each,
+# five times: enough for the racer on a slow, sanitized build.
+race_enters 5 sleep 1
 assert_match "$OUT" '^seen=[1-9][0-9]* getfd=[1-9][0-9]* readv=[1-9]' \
 	"control: the racer catches entered processes and attacks a dumpable one with success"
 # The attack: an execute-only copy of true stays non-dumpable after its exec
