@@ -155,18 +155,17 @@ static int exited(int pidfd)
 	return poll(&pfd, 1, 0) != 0;
 }
 
-/* Attack PID until one attack works or it has exited. */
+/* Attack PID until both attacks have worked or it has exited; each counts once per target. */
 static void attack(struct tally *t, int pidfd, pid_t pid)
 {
-	for (;;) {
-		int g = try_getfd(pidfd, pid, 0) > 0;
-		int r = try_readv(pid, 0) > 0;
+	int g = 0, r = 0;
 
-		t->getfd += g;
-		t->readv += r;
-		if (g || r || exited(pidfd))
-			return;
+	while (!(g && r) && !exited(pidfd)) {
+		g = g || try_getfd(pidfd, pid, g) > 0;
+		r = r || try_readv(pid, r) > 0;
 	}
+	t->getfd += g;
+	t->readv += r;
 }
 
 static long last_pid(int fd)
