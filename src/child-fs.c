@@ -354,13 +354,6 @@ static int build_plan(struct fs_ctx *ctx)
 
 /* ---- phase 1: open every host source while the host tree is still in view ---- */
 
-static bool in_any(const char *path, char *const *trees)
-{
-	for (size_t i = 0; trees && trees[i]; i++)
-		if (path_is_under(path, trees[i]))
-			return true;
-	return false;
-}
 
 /*
  * A configured mount of drop's own state is read-only; a read-write mount
@@ -372,7 +365,7 @@ static void source_rules(const struct fs_ctx *ctx, struct fs_op *op, int src)
 	const struct drop_setup *s = ctx->setup;
 	struct stat st;
 
-	if (in_any(op->real, s->readonly))
+	if (path_is_under_any(op->real, s->readonly, false))
 		op->attr |= MOUNT_ATTR_RDONLY;
 	if ((op->attr & MOUNT_ATTR_RDONLY) || op->tkind != TARGET_DIR || s->git_mode == GIT_RW ||
 	    (op->flags & OPF_GIT_SELF) || fstatat(src, ".git", &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -420,7 +413,7 @@ static int prepare_bind(const struct fs_ctx *ctx, struct fs_op *op, struct drop_
 		return skip_source(op, r, err);
 	op->tkind = S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE;
 	/* This run's own files (the D-Bus proxy's socket, the Xauthority copy) are [gui]'s to mount. */
-	if ((op->flags & OPF_REPORT) && in_any(op->real, ctx->setup->hidden) &&
+	if ((op->flags & OPF_REPORT) && path_is_under_any(op->real, ctx->setup->hidden, false) &&
 	    !(ctx->run_real && path_is_under(op->real, ctx->run_real))) {
 		log_msg("not mounting %s, it is drop's own state", op->src);
 		return 0;
@@ -838,7 +831,7 @@ static int pin_path(struct fs_ctx *ctx, const struct fs_op *op, const char *imag
 /* Where host path lies inside the mount op shows (NULL: not below its source, or out of memory). */
 static char *image_of(const struct fs_op *op, const char *host)
 {
-	if (!path_is_under(host, op->real) || !strcmp(host, op->real))
+	if (!path_is_below(host, op->real))
 		return NULL;
 	return path_join(op->dst, host + strlen(op->real));
 }

@@ -266,6 +266,14 @@ int config_resolve(struct drop_config *c, const char *home, struct drop_settings
 			return -1;
 		}
 	}
+	/* Publishing the proxy's own port would hand the sandbox's allowlist to every host client. */
+	for (size_t i = 0; s->net == NET_FILTERED && i < s->tcp_publish.n; i++)
+		if (s->tcp_publish.v[i].sandbox_port == s->proxy.port) {
+			err_set(err, 0, "tcp_publish %u is the filtered network's proxy ([net] proxy_port); publish another port",
+				(unsigned)s->proxy.port);
+			settings_free(s);
+			return -1;
+		}
 	return 0;
 }
 

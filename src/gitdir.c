@@ -117,7 +117,7 @@ int gitdir_linked(const char *src, char *const *writable, char **gitdir, char **
 		return refuse(src, "its common git directory cannot be reached without a planted link");
 	if (!(worktrees = path_join(c, "worktrees")))
 		return -1;
-	if (!path_is_under(g, worktrees) || !strcmp(g, worktrees))
+	if (!path_is_below(g, worktrees))
 		return refuse(src, "its git directory is not one of its common directory's worktrees");
 	*gitdir = steal_ptr(&g);
 	*common = steal_ptr(&c);

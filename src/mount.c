@@ -227,31 +227,6 @@ int mnt_set_attr(int fd, unsigned attr, bool recursive)
 	return sys_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma);
 }
 
-/* Below prefix and not prefix itself. */
-static bool strictly_under(const char *path, const char *prefix)
-{
-	size_t len = strlen(prefix);
-
-	while (len > 0 && prefix[len - 1] == '/')
-		len--;
-	return path_is_under(path, prefix) && path[len] == '/' && path[len + 1];
-}
-
-static bool in_writable_tree(const char *path, char *const *writable)
-{
-	for (size_t i = 0; writable && writable[i]; i++)
-		if (strictly_under(path, writable[i]))
-			return true;
-	return false;
-}
-
-static bool in_any_tree(const char *path, char *const *trees)
-{
-	for (size_t i = 0; trees && trees[i]; i++)
-		if (path_is_under(path, trees[i]))
-			return true;
-	return false;
-}
 
 struct source_walk {
 	int dir;            /* O_PATH fd of the directory reached so far */
@@ -348,7 +323,7 @@ enum source_result mnt_source(const char *path, char *const *writable, int *fd, 
 			;
 		else if (!strcmp(name, "..")) {
 			/* Inside a writable tree the path text could go stale under a rename: no way up. */
-			if (in_any_tree(w.cur, writable)) {
+			if (path_is_under_any(w.cur, writable, false)) {
 				*real = strdup(w.cur);
 				r = *real ? SOURCE_PLANTED_LINK : SOURCE_ERROR;
 				goto out;
@@ -365,7 +340,7 @@ enum source_result mnt_source(const char *path, char *const *writable, int *fd, 
 			autoclose int link = next;
 			autofree char *where = path_join(w.cur, name);
 
-			if (where && in_writable_tree(where, writable)) {
+			if (where && path_is_under_any(where, writable, true)) {
 				*real = steal_ptr(&where);
 				r = SOURCE_PLANTED_LINK;
 				goto out;

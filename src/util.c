@@ -104,6 +104,23 @@ bool path_is_under(const char *path, const char *prefix)
 	return path[len] == '\0' || path[len] == '/';
 }
 
+bool path_is_below(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	while (len > 0 && prefix[len - 1] == '/')
+		len--;
+	return path_is_under(path, prefix) && path[len] == '/' && path[len + 1];
+}
+
+bool path_is_under_any(const char *path, char *const *trees, bool strict)
+{
+	for (size_t i = 0; trees && trees[i]; i++)
+		if (strict ? path_is_below(path, trees[i]) : path_is_under(path, trees[i]))
+			return true;
+	return false;
+}
+
 /* Leading decimal digits into *out; returns the end, or NULL when none or on overflow (errno). */
 static const char *scan_digits(const char *s, uint64_t *out)
 {

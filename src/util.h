@@ -23,6 +23,10 @@ char *path_join(const char *dir, const char *name);
 
 /* True if path equals prefix or lies below it ("/a/b" is under "/a", "/ab" is not). */
 bool path_is_under(const char *path, const char *prefix);
+/* Under prefix and not prefix itself ("/a/b" is below "/a"; "/a" is not). */
+bool path_is_below(const char *path, const char *prefix);
+/* path_is_under one of trees (NULL-terminated, or NULL), or path_is_below one when strict. */
+bool path_is_under_any(const char *path, char *const *trees, bool strict);
 
 /*
  * The parsers return 0, or -1 with errno EINVAL (malformed) or ERANGE (overflow,

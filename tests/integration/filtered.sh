@@ -230,6 +230,9 @@ assert_not_contains "$OUT" "LOOPBACK-SECRET" "... and reaches nothing else"
 fdrop -T 3128 -- true
 assert_eq "$STATUS" 125 "tcp_host on the proxy's own port: exit 125"
 assert_contains "$ERR" "drop: cannot listen on 127.0.0.1:3128 inside for tcp_host (it is [net] proxy_port)" "... naming the clash"
+fdrop -t 3128 -- true
+assert_eq "$STATUS" 125 "tcp_publish of the proxy's own port: exit 125 (host clients would get the sandbox's allowlist)"
+assert_contains "$ERR" "drop: tcp_publish 3128 is the filtered network's proxy ([net] proxy_port); publish another port" "... saying so"
 for opt in "-T auto" "-U 53" "-u 53"; do
 	# shellcheck disable=SC2086 # one option and its value
 	fdrop $opt -- true

@@ -79,6 +79,16 @@ static void test_expand_join_under(void)
 	ok(path_is_under("/a/b", "/a/"), "/a/b under /a/");
 	ok(!path_is_under("/ab", "/a"), "/ab not under /a");
 	ok(path_is_under("/x", "/"), "/x under /");
+	ok(path_is_below("/a/b", "/a") && path_is_below("/a/b", "/a/") && path_is_below("/x", "/"), "path_is_below: strictly under");
+	ok(!path_is_below("/a", "/a") && !path_is_below("/a", "/a/") && !path_is_below("/", "/") && !path_is_below("/ab", "/a"),
+	   "path_is_below: not the prefix itself, not a sibling");
+	{
+		char *trees[] = { (char *)"/d", (char *)"/p/q", NULL };
+
+		ok(path_is_under_any("/p/q", trees, false) && !path_is_under_any("/p/q", trees, true) &&
+		   path_is_under_any("/p/q/r", trees, true) && !path_is_under_any("/p", trees, false) &&
+		   !path_is_under_any("/d", NULL, false), "path_is_under_any: under one of the trees, strictly when asked");
+	}
 	ok(!path_is_under("/", "/a"), "/ not under /a");
 }
 
