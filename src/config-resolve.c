@@ -116,12 +116,14 @@ static int land_strings(const struct landing *l, bool expand)
 	return *dst ? 0 : err_sys(l->err, 0, "cannot copy %s", name_of(l));
 }
 
-static const char *const net_mode_names[] = {
-	[NET_ISOLATED] = "isolated",
-	[NET_OFF] = "off",
-	[NET_HOST] = "host",
-	[NET_FILTERED] = "filtered",
-};
+/* The word the key table gives a network mode, for messages. */
+static const char *net_mode_name(enum net_mode net)
+{
+	for (const struct cfg_choice *ch = cfg_key_def(CFG_NET_MODE)->choices; ch->word; ch++)
+		if (ch->value == (int)net)
+			return ch->word;
+	return "?";
+}
 
 /* auto hands every listening port over, so it cannot share a list with explicit ports. */
 static int check_auto_alone(const struct cfg_values *vals, const char *name, struct drop_err *err)
@@ -177,9 +179,9 @@ static int land_ports(const struct landing *l)
 		}
 		if (strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
 			return err_set(l->err, 0, "%s (the network mode is %s)", port_needs(net, l->k),
-				       net_mode_names[net]);
+				       net_mode_name(net));
 		if (config_add_note(l->c, e->file, e->line, "%s = %s ignored (the network mode is %s)",
-				    name_of(l), e->value, net_mode_names[net]) < 0)
+				    name_of(l), e->value, net_mode_name(net)) < 0)
 			return err_sys(l->err, 0, "cannot record a note");
 	}
 	if (!kept)
@@ -217,10 +219,10 @@ static int land_allow(const struct landing *l)
 
 		if (net != NET_FILTERED && strcmp(e->file, CFG_ORIGIN_CMDLINE) == 0)
 			return err_set(l->err, 0, "--allow needs --net filtered (the network mode is %s)",
-				       net_mode_names[net]);
+				       net_mode_name(net));
 		if (net != NET_FILTERED) {
 			if (config_add_note(l->c, e->file, e->line, "allow = %s ignored (the network mode is %s)",
-					    e->value, net_mode_names[net]) < 0)
+					    e->value, net_mode_name(net)) < 0)
 				return err_sys(l->err, 0, "cannot record a note");
 			continue;
 		}

@@ -47,26 +47,15 @@ static int copy_token(char *out, size_t cap, const char *s, size_t len)
 	return 0;
 }
 
-static int parse_v6(const char *s, size_t len, struct net_addr *a)
+/* An address literal of family 4 or 6; glibc's inet_pton takes exactly four decimal parts for IPv4, no leading zeros. */
+static int parse_addr(int family, const char *s, size_t len, struct net_addr *a)
 {
 	char buf[64];
 	uint8_t bytes[16];
 
-	if (copy_token(buf, sizeof(buf), s, len) < 0 || inet_pton(AF_INET6, buf, bytes) != 1)
+	if (copy_token(buf, sizeof(buf), s, len) < 0 || inet_pton(family == 4 ? AF_INET : AF_INET6, buf, bytes) != 1)
 		return -1;
-	addr_set(a, 6, bytes);
-	return 0;
-}
-
-static int parse_v4(const char *s, size_t len, struct net_addr *a)
-{
-	char buf[16];
-	uint8_t bytes[4];
-
-	/* glibc's inet_pton takes exactly four decimal parts, no leading zeros. */
-	if (copy_token(buf, sizeof(buf), s, len) < 0 || inet_pton(AF_INET, buf, bytes) != 1)
-		return -1;
-	addr_set(a, 4, bytes);
+	addr_set(a, family, bytes);
 	return 0;
 }
 
@@ -91,7 +80,7 @@ int host_canon(const char *host, size_t len, struct dest *d)
 	memset(d->name, 0, sizeof(d->name));
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
 		d->kind = DEST_ADDR;
-		return parse_v6(host + 1, len - 2, &d->addr);
+		return parse_addr(6, host + 1, len - 2, &d->addr);
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!is_name_byte((unsigned char)host[i]))
@@ -106,7 +95,7 @@ int host_canon(const char *host, size_t len, struct dest *d)
 	if (all_digits(host + last, len - last)) {
 		/* Only a strict dotted quad is an address; other numeric names are refused. */
 		d->kind = DEST_ADDR;
-		return parse_v4(host, len, &d->addr);
+		return parse_addr(4, host, len, &d->addr);
 	}
 	d->kind = DEST_NAME;
 	for (size_t i = 0; i < len; i++)
@@ -344,7 +333,7 @@ static int hosts_line(struct hosts_table *t, const char *line, size_t len)
 		if (tok == p)
 			break;
 		if (!have_addr) {
-			if (parse_v4(tok, (size_t)(p - tok), &addr) < 0 && parse_v6(tok, (size_t)(p - tok), &addr) < 0)
+			if (parse_addr(4, tok, (size_t)(p - tok), &addr) < 0 && parse_addr(6, tok, (size_t)(p - tok), &addr) < 0)
 				return 0;
 			have_addr = true;
 		} else if (host_canon(tok, (size_t)(p - tok), &d) == 0 && d.kind == DEST_NAME &&
